@@ -115,11 +115,10 @@ func InferCategories(c Classifier, text string) []string {
 	return out
 }
 
-// SubmitRequest checks and stores a request for help. Every field error is
-// returned at once and nothing is stored then. staff allows a given
-// location. The token is the private status link's secret, returned only
-// when the request was created now (an idempotent retry gets "").
-func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput, channel string, by Actor, staff bool) (*Request, string, bool, error) {
+// PrepareRequest checks a request for help and builds it without storing
+// it. Every field error is returned at once. staff allows a given location.
+// It returns the request and its private status token.
+func (d *Desk) PrepareRequest(ctx context.Context, in RequestInput, channel string, by Actor, staff bool) (*Request, string, error) {
 	now := d.now()
 	errs := in.Validate(now)
 	if in.Location != nil && !staff {
@@ -127,11 +126,11 @@ func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput, channel strin
 	}
 	pc, hn, phone, mobile := d.address(in.Postcode, in.HouseNumber, in.Contact.Phone, errs, "contact.phone")
 	if len(errs) > 0 {
-		return nil, "", false, errs.Err()
+		return nil, "", errs.Err()
 	}
 	loc := d.locate(ctx, pc, hn, in.Location, errs)
 	if len(errs) > 0 {
-		return nil, "", false, errs.Err()
+		return nil, "", errs.Err()
 	}
 	inferred := false
 	if len(in.Categories) == 0 {
@@ -140,6 +139,17 @@ func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput, channel strin
 	}
 	r, token := NewRequest(in, loc, phone, mobile, channel, by, now, d.PublicURL)
 	r.CategoriesInferred = inferred
+	return r, token, nil
+}
+
+// SubmitRequest checks and stores a request for help. Nothing is stored when
+// anything is wrong. The token is the private status link's secret, returned
+// only when the request was created now (an idempotent retry gets "").
+func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput, channel string, by Actor, staff bool) (*Request, string, bool, error) {
+	r, token, err := d.PrepareRequest(ctx, in, channel, by, staff)
+	if err != nil {
+		return nil, "", false, err
+	}
 	stored, created, err := d.Requests.CreateRequest(ctx, r)
 	if err != nil {
 		return nil, "", false, err
@@ -150,18 +160,27 @@ func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput, channel strin
 	return stored, token, created, nil
 }
 
-// RegisterOffer checks and stores an offer of help.
-func (d *Desk) RegisterOffer(ctx context.Context, in OfferInput, by Actor, importKey string) (*Offer, bool, error) {
+// PrepareOffer checks an offer of help and builds it without storing it.
+func (d *Desk) PrepareOffer(ctx context.Context, in OfferInput, by Actor) (*Offer, error) {
 	errs := in.Validate()
 	pc, hn, phone, mobile := d.address(in.Postcode, in.HouseNumber, in.Phone, errs, "phone")
 	if len(errs) > 0 {
-		return nil, false, errs.Err()
+		return nil, errs.Err()
 	}
 	loc := d.locate(ctx, pc, hn, in.Location, errs)
 	if len(errs) > 0 {
-		return nil, false, errs.Err()
+		return nil, errs.Err()
 	}
-	o := NewOffer(in, loc, phone, mobile, by, d.now())
+	return NewOffer(in, loc, phone, mobile, by, d.now()), nil
+}
+
+// RegisterOffer checks and stores an offer of help. With an import key that
+// was used before, the offer stored then is returned and created is false.
+func (d *Desk) RegisterOffer(ctx context.Context, in OfferInput, by Actor, importKey string) (*Offer, bool, error) {
+	o, err := d.PrepareOffer(ctx, in, by)
+	if err != nil {
+		return nil, false, err
+	}
 	o.ImportKey = importKey
 	return d.Offers.CreateOffer(ctx, o)
 }
