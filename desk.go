@@ -98,18 +98,27 @@ func (d *Desk) locate(ctx context.Context, pc, hn string, given *Point, errs Fie
 }
 
 // InferCategories returns the categories to use for text: the best one, plus
-// a second when it scores nearly as well. Texts about two things ("boodschappen
-// en de hond uitlaten") then reach volunteers for either.
+// a second when it scores at least 0.8 of the best. Texts about two things
+// ("boodschappen en de hond uitlaten") then reach volunteers for either.
+// Codes outside the taxonomy are skipped: matching keeps categories as bit
+// masks indexed by CategoryIndex and cannot hold an unknown one.
 func InferCategories(c Classifier, text string) []string {
 	if c == nil {
 		return nil
 	}
-	scores := c.Classify(text)
-	if len(scores) == 0 || scores[0].Score <= 0 {
+	var scores []CategoryScore
+	for _, s := range c.Classify(text) {
+		if CategoryIndex(s.Code) >= 0 {
+			scores = append(scores, s)
+		}
+	}
+	if len(scores) == 0 || !(scores[0].Score > 0) {
 		return nil
 	}
 	out := []string{scores[0].Code}
-	if len(scores) > 1 && scores[1].Score >= 0.8*scores[0].Score {
+	// The tolerance lets a score of exactly 0.8 of the best count although
+	// 0.8*best rounds up in floating point (0.72 against 0.8*0.9).
+	if len(scores) > 1 && scores[1].Code != scores[0].Code && scores[1].Score >= 0.8*scores[0].Score-1e-9 {
 		out = append(out, scores[1].Code)
 	}
 	return out

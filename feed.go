@@ -1,7 +1,7 @@
 package wijkhelpt
 
 import (
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -22,14 +22,23 @@ const GapWait = 3 * time.Second
 
 // Cursor tracks how far a follower has read a revision feed.
 type Cursor struct {
-	settled int64               // every revision <= settled was seen or given up on
-	max     int64               // the highest revision seen
-	gaps    map[int64]time.Time // missing revisions and when they were first missed
+	settled int64 // every revision <= settled was seen or given up on
+	max     int64 // the highest revision seen
+	// gaps are the missing revisions above settled, as runs in ascending
+	// order. Runs, not single revisions: a follower starting from 0 on a
+	// store whose early revisions were all overwritten can miss millions.
+	gaps []gapRun
+}
+
+// gapRun is the missing revisions lo..hi, first missed at since.
+type gapRun struct {
+	lo, hi int64
+	since  time.Time
 }
 
 // NewCursor starts a follower after revision from (0 = from the beginning).
 func NewCursor(from int64) *Cursor {
-	return &Cursor{settled: from, max: from, gaps: map[int64]time.Time{}}
+	return &Cursor{settled: from, max: from}
 }
 
 // From is the revision to read after: the next read asks for revisions > From.
@@ -40,39 +49,64 @@ func (c *Cursor) Max() int64 { return c.max }
 
 // Advance records the revisions one read returned (in any order) at time now.
 func (c *Cursor) Advance(revs []int64, now time.Time) {
-	seen := make(map[int64]bool, len(revs))
+	sorted := make([]int64, 0, len(revs))
 	for _, r := range revs {
 		if r > c.settled {
-			seen[r] = true
-			delete(c.gaps, r)
+			sorted = append(sorted, r)
 		}
+	}
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	for _, r := range sorted {
 		if r > c.max {
 			// everything between the old max and r that this read did not
-			// return is a new gap
-			for g := c.max + 1; g < r; g++ {
-				if _, ok := c.gaps[g]; !ok {
-					c.gaps[g] = now
-				}
+			// return is a new gap (the read's lower revisions came first)
+			if r > c.max+1 {
+				c.gaps = append(c.gaps, gapRun{lo: c.max + 1, hi: r - 1, since: now})
 			}
 			c.max = r
+			continue
+		}
+		c.fill(r)
+	}
+	kept := c.gaps[:0]
+	for _, g := range c.gaps {
+		if now.Sub(g.since) < GapWait {
+			kept = append(kept, g)
 		}
 	}
-	for r := range seen {
-		delete(c.gaps, r)
-	}
-	for g, first := range c.gaps {
-		if now.Sub(first) >= GapWait {
-			delete(c.gaps, g)
-		}
-	}
+	c.gaps = kept
 	if len(c.gaps) == 0 {
 		c.settled = c.max
 		return
 	}
-	lowest := make([]int64, 0, len(c.gaps))
-	for g := range c.gaps {
-		lowest = append(lowest, g)
+	c.settled = c.gaps[0].lo - 1
+}
+
+// fill removes revision r from the gaps.
+func (c *Cursor) fill(r int64) {
+	i, found := slices.BinarySearchFunc(c.gaps, r, func(g gapRun, r int64) int {
+		switch {
+		case g.hi < r:
+			return -1
+		case g.lo > r:
+			return 1
+		}
+		return 0
+	})
+	if !found {
+		return
 	}
-	sort.Slice(lowest, func(i, j int) bool { return lowest[i] < lowest[j] })
-	c.settled = lowest[0] - 1
+	g := c.gaps[i]
+	switch {
+	case g.lo == r && g.hi == r:
+		c.gaps = slices.Delete(c.gaps, i, i+1)
+	case g.lo == r:
+		c.gaps[i].lo++
+	case g.hi == r:
+		c.gaps[i].hi--
+	default:
+		c.gaps[i].hi = r - 1
+		c.gaps = slices.Insert(c.gaps, i+1, gapRun{lo: r + 1, hi: g.hi, since: g.since})
+	}
 }

@@ -80,11 +80,16 @@ func FirstName(name string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	// "mevrouw Jansen" and "dhr. De Vries" are how staff type names: keep the
-	// title with the surname then, which is how such a person is addressed.
+	// "mevrouw Jansen", "de heer Bakker" and "dhr. De Vries" are how staff
+	// type names: keep the title with the surname then, which is how such a
+	// person is addressed.
 	switch strings.ToLower(strings.TrimRight(f[0], ".")) {
 	case "mevrouw", "mevr", "mw", "meneer", "dhr", "heer", "mr", "mrs", "ms":
 		return strings.Join(f, " ")
+	case "de":
+		if len(f) > 1 && strings.EqualFold(f[1], "heer") {
+			return strings.Join(f, " ")
+		}
 	}
 	return f[0]
 }

@@ -39,8 +39,11 @@ type Match struct {
 	Status  MatchStatus `json:"status" bson:"status"`
 	// FirstName and Phone are copied from the offer at proposal time, so that
 	// an answer by SMS can be matched to the question asked.
-	FirstName  string     `json:"firstName" bson:"firstName"`
-	Phone      string     `json:"-" bson:"phone"`
+	FirstName string `json:"firstName" bson:"firstName"`
+	Phone     string `json:"-" bson:"phone"`
+	// Mobile is copied from the offer too: a volunteer without a mobile
+	// phone is called back instead of sent an SMS, for every message.
+	Mobile     bool       `json:"-" bson:"mobile"`
 	Code       string     `json:"code" bson:"code"` // the 4 digits in "JA 4821"
 	Score      float64    `json:"score" bson:"score"`
 	DistanceKm float64    `json:"distanceKm" bson:"distanceKm"`
@@ -52,16 +55,25 @@ type Match struct {
 	Hours      float64    `json:"hours,omitempty" bson:"hours,omitempty"`
 }
 
-// RequestIDOfMatch returns the request a match ID belongs to.
+// RequestIDOfMatch returns the request a match ID belongs to. Match IDs come
+// from URLs and SMS replies, so only the exact form Propose writes is
+// accepted: "<requestID>-<n>", n a positive number without sign or
+// leading zero.
 func RequestIDOfMatch(matchID string) (string, bool) {
 	i := strings.LastIndexByte(matchID, '-')
 	if i <= 0 {
 		return "", false
 	}
-	if _, err := strconv.Atoi(matchID[i+1:]); err != nil {
+	n := matchID[i+1:]
+	if n == "" || len(n) > 9 || n[0] == '0' || strings.Trim(n, "0123456789") != "" {
 		return "", false
 	}
 	return matchID[:i], true
+}
+
+// contact is how to reach the volunteer of m.
+func (m *Match) contact() Contact {
+	return Contact{Name: m.FirstName, Phone: m.Phone, Mobile: m.Mobile}
 }
 
 // Proposal is one volunteer a mediator confirms a request to.
@@ -109,7 +121,7 @@ func (r *Request) dayText(lang string) string {
 	if d, ok := ParseDate(r.Date); ok && r.Date != "" {
 		s := DayLabel(d, lang)
 		if p, ok := ParsePart(r.DayPart); ok && r.DayPart != "" {
-			s += " " + map[bool][3]string{true: partNamesEN, false: partNames}[strings.HasPrefix(lang, "en")][p]
+			s += " " + map[bool][3]string{true: partNamesEN, false: partNames}[isEnglish(lang)][p]
 		}
 		return s
 	}
@@ -123,7 +135,7 @@ func (r *Request) dayText(lang string) string {
 		}
 		return strings.Join(labels, ", ")
 	}
-	if strings.HasPrefix(lang, "en") {
+	if isEnglish(lang) {
 		return "flexible"
 	}
 	return "in overleg"
@@ -174,6 +186,7 @@ func (r *Request) Propose(props []Proposal, by Actor, now time.Time, timeout tim
 			Status:     MatchProposed,
 			FirstName:  o.FirstName(),
 			Phone:      o.Phone,
+			Mobile:     o.Mobile,
 			Code:       newCode(),
 			Score:      p.Score,
 			DistanceKm: p.DistanceKm,
@@ -235,7 +248,7 @@ func (r *Request) Accept(matchID string, by Actor, now time.Time) error {
 		r.transition(o.ID, string(MatchProposed), string(MatchCancelled), by, now, "another volunteer accepted")
 		r.queue(Message{Key: o.ID + ":arranged", MatchID: o.ID, Template: TmplAlreadyArranged,
 			Params: map[string]string{"name": o.FirstName, "code": o.Code, "category": r.categoryText("nl")}},
-			Contact{Phone: o.Phone, Mobile: true}, o.OfferID, now)
+			o.contact(), o.OfferID, now)
 	}
 	r.MatchedAt = &now
 	r.setStatus(RequestMatched, by, now, "")
@@ -248,7 +261,7 @@ func (r *Request) Accept(matchID string, by Actor, now time.Time) error {
 			"address":       r.Location.Address(),
 			"day":           day,
 			"ref":           r.Ref,
-		}}, Contact{Phone: m.Phone, Mobile: true}, m.OfferID, now)
+		}}, m.contact(), m.OfferID, now)
 	r.queue(Message{Key: m.ID + ":matched", MatchID: m.ID, Template: TmplResidentMatched,
 		Params: map[string]string{"name": FirstName(r.Contact.Name), "volunteer": m.FirstName, "day": day, "ref": r.Ref}},
 		r.Contact, "", now)
@@ -258,7 +271,7 @@ func (r *Request) Accept(matchID string, by Actor, now time.Time) error {
 		if remind.After(now) {
 			r.queueAt(Message{Key: m.ID + ":reminder", MatchID: m.ID, Template: TmplVolunteerReminder,
 				Params: map[string]string{"name": m.FirstName, "resident": FirstName(r.HelpedName()), "address": r.Location.Address(), "day": day}},
-				Contact{Phone: m.Phone, Mobile: true}, m.OfferID, now, remind)
+				m.contact(), m.OfferID, now, remind)
 		}
 		follow := time.Date(d.Year(), d.Month(), d.Day()+1, 10, 0, 0, 0, loc)
 		r.queueAt(Message{Key: m.ID + ":followup", MatchID: m.ID, Template: TmplResidentFollowUp,
@@ -315,7 +328,7 @@ func (r *Request) Complete(matchID string, by Actor, hours float64, now time.Tim
 	if m.Status != MatchAccepted {
 		return refusedMatch(m, T("Afronden", "Completing"))
 	}
-	if hours < 0 || hours > 24*7 {
+	if !(hours >= 0 && hours <= 24*7) { // NaN fails too
 		return Invalid("hours", T("Vul het aantal uren in, bijvoorbeeld 1,5.", "Enter the number of hours, for example 1.5."))
 	}
 	m.Status = MatchCompleted
@@ -349,7 +362,7 @@ func (r *Request) CancelMatch(matchID string, by Actor, reason string, now time.
 	if !strings.HasPrefix(string(by), "sms:") && by != SMSActor(m.OfferID) {
 		r.queue(Message{Key: m.ID + ":withdrawn", MatchID: m.ID, Template: TmplVolunteerCancelled,
 			Params: map[string]string{"name": m.FirstName, "code": m.Code, "category": r.categoryText("nl")}},
-			Contact{Phone: m.Phone, Mobile: true}, m.OfferID, now)
+			m.contact(), m.OfferID, now)
 	}
 	if (r.Status == RequestProposed || r.Status == RequestMatched) && !r.hasMatchIn(MatchProposed, MatchAccepted) {
 		r.NeedsAttention = string(MatchCancelled)
@@ -377,7 +390,7 @@ func (r *Request) Cancel(by Actor, reason string, now time.Time) error {
 		r.cancelPending(m.ID)
 		r.queue(Message{Key: m.ID + ":withdrawn", MatchID: m.ID, Template: TmplVolunteerCancelled,
 			Params: map[string]string{"name": m.FirstName, "code": m.Code, "category": r.categoryText("nl")}},
-			Contact{Phone: m.Phone, Mobile: true}, m.OfferID, now)
+			m.contact(), m.OfferID, now)
 	}
 	r.NeedsAttention = ""
 	r.setStatus(RequestCancelled, by, now, reason)
@@ -417,9 +430,13 @@ func (r *Request) Expire(now time.Time) error {
 
 // RecordFollowUp stores the resident's answer to the follow-up question. A
 // success closes the request as done; a failure puts it before the mediator.
+// The first answer counts: a second one (a repeated SMS) is refused.
 func (r *Request) RecordFollowUp(success bool, by Actor, now time.Time) error {
 	if r.Status != RequestMatched && r.Status != RequestDone {
 		return refusedRequest(r, T("Antwoord geven", "Answering"))
+	}
+	if r.FollowUp != nil {
+		return Conflict(T("Uw antwoord hebben we al ontvangen. Dank u wel!", "We have already received your answer. Thank you!"))
 	}
 	r.FollowUp = &FollowUp{Success: success, At: now}
 	if !success {
@@ -438,6 +455,9 @@ func (r *Request) RecordFollowUp(success bool, by Actor, now time.Time) error {
 	}
 	if r.Status == RequestMatched && !r.Recurring {
 		r.setStatus(RequestDone, by, now, "follow-up: done")
+	} else {
+		// Already done, or weekly help that goes on: record the answer all the same.
+		r.transition("request", string(r.Status), string(r.Status), by, now, "follow-up: done")
 	}
 	r.Refresh()
 	return nil
@@ -462,6 +482,12 @@ func (r *Request) AddNote(text string, by Actor, now time.Time) error {
 func (r *Request) Block(offerID string, by Actor, now time.Time) error {
 	if !r.Live() {
 		return refusedRequest(r, T("Uitsluiten", "Excluding"))
+	}
+	if strings.TrimSpace(offerID) == "" {
+		return Invalid("offerId", T("Kies de vrijwilliger.", "Choose the volunteer."))
+	}
+	if r.IsExcluded(offerID) {
+		return Conflict(T("Deze vrijwilliger is al uitgesloten voor deze vraag.", "This volunteer is already excluded for this request."))
 	}
 	r.exclude(offerID)
 	r.transition("request", string(r.Status), string(r.Status), by, now, "blocked offer "+offerID)

@@ -105,8 +105,10 @@ func (r *Request) MessageStillWanted(key string) bool {
 			mm, err := r.Match(m.MatchID)
 			return err == nil && mm.Status == MatchAccepted && r.Status == RequestMatched
 		case TmplResidentFollowUp:
+			// Completing a match cancels its follow-up (Complete), so a
+			// follow-up already relayed stays silent after completion too.
 			mm, err := r.Match(m.MatchID)
-			return err == nil && (mm.Status == MatchAccepted || mm.Status == MatchCompleted) && r.FollowUp == nil
+			return err == nil && mm.Status == MatchAccepted && r.FollowUp == nil
 		}
 		return true
 	}

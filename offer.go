@@ -1,7 +1,6 @@
 package wijkhelpt
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,7 +78,8 @@ func (o *Offer) VOGValid(day string) bool {
 	if !ok {
 		return false
 	}
-	return d.AddDate(VOGValidityYears, 0, 0).Format(DateLayout) > day && o.VOGDate <= day
+	// Compare the parsed date, not the stored text, which may carry spaces.
+	return d.AddDate(VOGValidityYears, 0, 0).Format(DateLayout) > day && d.Format(DateLayout) <= day
 }
 
 // AwayOn reports whether a period away covers day (YYYY-MM-DD).
@@ -114,7 +114,8 @@ type OfferInput struct {
 }
 
 // Validate checks the fields that need no address or phone service, fills
-// in defaults and returns every problem at once.
+// in defaults, puts dates in their stored form and returns every problem at
+// once.
 func (in *OfferInput) Validate() FieldErrors {
 	errs := FieldErrors{}
 	if in.Kind == "" {
@@ -128,7 +129,7 @@ func (in *OfferInput) Validate() FieldErrors {
 		errs.Add("organisation", T("Vul de naam van de organisatie in.", "Enter the organisation's name."))
 	}
 	if e := strings.TrimSpace(in.Email); e != "" {
-		if _, err := mail.ParseAddress(e); err != nil || !strings.Contains(e, "@") {
+		if !validEmail(e) {
 			errs.Add("email", T("Dit e-mailadres klopt niet.", "This email address is not valid."))
 		}
 	}
@@ -145,7 +146,7 @@ func (in *OfferInput) Validate() FieldErrors {
 	if in.MaxDistanceKm == 0 {
 		in.MaxDistanceKm = DefaultMaxDistanceKm
 	}
-	if in.MaxDistanceKm < 0.1 || in.MaxDistanceKm > 100 {
+	if !(in.MaxDistanceKm >= 0.1 && in.MaxDistanceKm <= 100) { // NaN fails too
 		errs.Add("maxDistanceKm", T("Kies een afstand tussen 0,1 en 100 km.", "Choose a distance between 0.1 and 100 km."))
 	}
 	if in.Capacity == 0 {
@@ -163,15 +164,26 @@ func (in *OfferInput) Validate() FieldErrors {
 			errs.Add("transport", T("Kies lopen, fiets of auto.", "Choose walk, bike or car."))
 		}
 	}
+	// Periods are compared as YYYY-MM-DD text (Period.Covers), so they are
+	// stored in exactly that form. A new slice keeps the caller's intact.
+	away := make([]Period, 0, len(in.Away))
 	for _, p := range in.Away {
-		_, ok1 := ParseDate(p.From)
-		_, ok2 := ParseDate(p.To)
-		if !ok1 || !ok2 || p.To < p.From {
+		from, ok1 := ParseDate(p.From)
+		to, ok2 := ParseDate(p.To)
+		if !ok1 || !ok2 || to.Before(from) {
 			errs.Add("away", T("Vul een begin- en einddatum in, de eerste vóór de tweede.", "Enter a start and end date, the first before the second."))
+			away = append(away, p)
+			continue
 		}
+		away = append(away, Period{From: from.Format(DateLayout), To: to.Format(DateLayout)})
+	}
+	if in.Away != nil {
+		in.Away = away
 	}
 	if in.VOGDate != "" {
-		if _, ok := ParseDate(in.VOGDate); !ok {
+		if d, ok := ParseDate(in.VOGDate); ok {
+			in.VOGDate = d.Format(DateLayout)
+		} else {
 			errs.Add("vogDate", T("Vul de datum van de VOG in als 2026-01-31.", "Enter the VOG date as 2026-01-31."))
 		}
 	}

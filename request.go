@@ -219,7 +219,9 @@ func (r *Request) Refresh() {
 	}
 	r.PendingMessages = 0
 	for _, m := range r.Outbox {
-		if !m.Relayed {
+		// A cancelled message will never be sent: counting it would keep the
+		// request in the dispatcher's queue for ever.
+		if !m.Relayed && !m.Cancelled {
 			r.PendingMessages++
 		}
 	}
@@ -253,7 +255,8 @@ const (
 )
 
 // Validate checks the fields that do not need an address or phone service
-// and returns every problem at once. today is the desk's current date.
+// and returns every problem at once. today is the desk's current date. It
+// puts categories, date and part of day in their stored form.
 func (in *RequestInput) Validate(today time.Time) FieldErrors {
 	errs := FieldErrors{}
 	text := strings.TrimSpace(in.Text)
@@ -271,24 +274,32 @@ func (in *RequestInput) Validate(today time.Time) FieldErrors {
 		d, ok := ParseDate(in.Date)
 		switch {
 		case !ok:
-			errs.Add("date", T("Vul een datum in als 24-11-2026.", "Enter a date such as 2026-11-24."))
+			// Dates are stored and compared as YYYY-MM-DD, so that is the
+			// form the example shows.
+			errs.Add("date", T("Vul een datum in als 2026-11-24 (jaar-maand-dag).", "Enter a date such as 2026-11-24."))
 		case d.Before(dayStart(today)):
 			errs.Add("date", T("Deze datum is al voorbij.", "This date has already passed."))
 		case d.After(today.AddDate(1, 0, 0)):
 			errs.Add("date", T("Kies een datum binnen een jaar.", "Choose a date within a year."))
 		}
+		if ok {
+			in.Date = d.Format(DateLayout)
+		}
 	}
 	if in.DayPart != "" {
-		if _, ok := ParsePart(in.DayPart); !ok {
+		if p, ok := ParsePart(in.DayPart); ok {
+			in.DayPart = partNames[p]
+		} else {
 			errs.Add("dayPart", T("Kies ochtend, middag of avond.", "Choose morning, afternoon or evening."))
 		}
 	}
-	if in.MaxDistanceKm < 0 || in.MaxDistanceKm > 100 {
+	// Written so that NaN, which CSV import can produce, fails too.
+	if !(in.MaxDistanceKm >= 0 && in.MaxDistanceKm <= 100) {
 		errs.Add("maxDistanceKm", T("Kies een afstand tussen 0 en 100 km.", "Choose a distance between 0 and 100 km."))
 	}
 	validateContactName(in.Contact.Name, "contact.name", errs)
 	if e := strings.TrimSpace(in.Contact.Email); e != "" {
-		if _, err := mail.ParseAddress(e); err != nil || !strings.Contains(e, "@") {
+		if !validEmail(e) {
 			errs.Add("contact.email", T("Dit e-mailadres klopt niet. Laat het leeg als u het niet weet.", "This email address is not valid. Leave it empty if you don't know it."))
 		}
 	}
@@ -310,6 +321,14 @@ func (in *RequestInput) Validate(today time.Time) FieldErrors {
 		errs.Add("location", T("Deze coördinaten kloppen niet.", "These coordinates are not valid."))
 	}
 	return errs
+}
+
+// validEmail accepts a bare address such as "jan@example.nl". mail.ParseAddress
+// alone would also take "Jan <jan@example.nl>", which is not an address to
+// store and send to.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, "@")
 }
 
 func validateContactName(name, field string, errs FieldErrors) {
@@ -362,9 +381,13 @@ func NewRequest(in RequestInput, loc Location, phone string, mobile bool, channe
 		r.OnBehalfOf = &Person{Name: strings.TrimSpace(in.OnBehalfOf.Name), Relation: strings.TrimSpace(in.OnBehalfOf.Relation)}
 	}
 	if d, ok := ParseDate(in.Date); ok && in.Date != "" {
+		// Stored dates are compared as strings (periods away, VOG dates):
+		// keep them in exactly one form.
+		r.Date = d.Format(DateLayout)
 		part := -1
 		if p, ok := ParsePart(in.DayPart); ok && in.DayPart != "" {
 			part = p
+			r.DayPart = partNames[p]
 		}
 		r.Slots = DaySlots(d, part).Strings()
 	} else {

@@ -3,7 +3,9 @@ package wijkhelpt
 import (
 	"math/bits"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 )
 
 // A week has 21 slots: seven days times three parts of the day (spec §6).
@@ -45,21 +47,26 @@ func (s Slot) String() string {
 
 // Label is the slot for people: "di-ochtend" in Dutch, "Tue morning" in English.
 func (s Slot) Label(lang string) string {
-	if strings.HasPrefix(lang, "en") {
+	if s >= SlotCount {
+		return "?"
+	}
+	if isEnglish(lang) {
 		return dayNamesEN[s.Day()] + " " + partNamesEN[s.Part()]
 	}
 	return s.String()
 }
 
-// ParseSlot reads "di-ochtend" (case and surrounding spaces ignored; a space
-// or underscore works as well as the dash).
+// ParseSlot reads "di-ochtend". Case and spaces are ignored, and a space or
+// underscore works as well as the dash: "DI ochtend", "di_ochtend" and
+// "di - ochtend" all read as di-ochtend.
 func ParseSlot(s string) (Slot, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer(" ", "-", "_", "-").Replace(s)
-	day, part, ok := strings.Cut(s, "-")
-	if !ok {
+	s = strings.TrimSpace(strings.ToLower(s))
+	words := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || unicode.IsSpace(r) })
+	// A dash before the day or after the part ("-di-ochtend") is not a slot.
+	if len(words) != 2 || !strings.HasPrefix(s, words[0]) || !strings.HasSuffix(s, words[1]) {
 		return 0, false
 	}
+	day, part := words[0], words[1]
 	d, p := -1, -1
 	for i, n := range dayNames {
 		if n == day {
@@ -150,10 +157,10 @@ func MustSlots(names []string) SlotSet {
 func Weekday(t time.Time) int { return (int(t.Weekday()) + 6) % 7 }
 
 // DaySlots returns the slots of one date: the given part only, or all three
-// parts when part < 0.
+// parts when part is not 0, 1 or 2 (such as -1).
 func DaySlots(date time.Time, part int) SlotSet {
 	d := Weekday(date)
-	if part >= 0 {
+	if part >= 0 && part < len(partNames) {
 		return SlotSet(0).Add(SlotOf(d, part))
 	}
 	return SlotSet(0).Add(SlotOf(d, 0)).Add(SlotOf(d, 1)).Add(SlotOf(d, 2))
@@ -165,12 +172,19 @@ const DateLayout = "2006-01-02"
 // Amsterdam is the desk's time zone. It falls back to a fixed CET offset
 // when the system has no zone database, so that days are still right in
 // winter.
-func Amsterdam() *time.Location {
+func Amsterdam() *time.Location { return amsterdam() }
+
+// amsterdam loads the zone once: time.LoadLocation reads and parses the zone
+// file on every call (some 20 µs), and ParseDate runs in matching's inner
+// loops. The value never changes after the first call, so this is a cached
+// constant rather than mutable state; it also makes every Amsterdam time
+// share one *Location, so == on times from different calls behaves.
+var amsterdam = sync.OnceValue(func() *time.Location {
 	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
 		return loc
 	}
 	return time.FixedZone("CET", 3600)
-}
+})
 
 // ParseDate reads a YYYY-MM-DD date in the desk's time zone.
 func ParseDate(s string) (time.Time, bool) {
@@ -180,7 +194,7 @@ func ParseDate(s string) (time.Time, bool) {
 
 // DayLabel writes a date for people: "dinsdag 24 november" / "Tuesday 24 November".
 func DayLabel(date time.Time, lang string) string {
-	if strings.HasPrefix(lang, "en") {
+	if isEnglish(lang) {
 		return dayNamesLongEN[Weekday(date)] + " " + date.Format("2 January")
 	}
 	months := [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",

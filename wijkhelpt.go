@@ -28,11 +28,14 @@ func T(nl, en string) Text { return Text{NL: nl, EN: en} }
 
 // In returns the text in lang ("nl" or "en"); anything else gets Dutch.
 func (t Text) In(lang string) string {
-	if strings.HasPrefix(strings.ToLower(lang), "en") && t.EN != "" {
+	if isEnglish(lang) && t.EN != "" {
 		return t.EN
 	}
 	return t.NL
 }
+
+// isEnglish reports whether lang asks for English: "en", "EN", "en-GB".
+func isEnglish(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }
 
 // ErrorCode classifies an Error. The portal maps each code to one HTTP status.
 type ErrorCode string
@@ -133,7 +136,9 @@ func (f FieldErrors) Merge(prefix string, err error) bool {
 	if !errors.As(err, &e) || e.Code != ErrInvalid {
 		return false
 	}
-	if len(e.Fields) == 0 && prefix != "" {
+	if len(e.Fields) == 0 {
+		// Without a prefix the error still has to land somewhere: dropping
+		// it would let the caller carry on as if the input were fine.
 		f.Add(prefix, e.Message)
 	}
 	for k, v := range e.Fields {
