@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
-	"time"
+	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -16,76 +16,117 @@ import (
 // Embedded is a FerretDB instance (SQLite backend) running inside this
 // process, listening on loopback only. It is the default store when no
 // MONGODB_URI is configured.
+//
+// Only one process may use a data directory at a time: StartEmbedded locks
+// it. That is also what makes the store's updates atomic on FerretDB, whose
+// findAndModify is a read followed by a write; DB serialises those per
+// document, which is enough only while no other process writes (see doc.go).
 type Embedded struct {
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	unlock func()
+	once   sync.Once
 }
 
 // StartEmbedded starts FerretDB with its SQLite files under dir and returns
 // once it accepts connections. Its own logs are discarded unless logger is
 // given; they may contain query data, which we never want in our logs.
+//
+// FerretDB sets a package-level variable of its own while starting, so start
+// one instance at a time (tests that share one instance per binary do).
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: create embedded data dir: %w", err)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: start embedded database: %w", err)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: embedded data dir: %w", err)
 	}
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create embedded data dir: %w", err)
 	}
+	unlock, err := lockDir(abs)
+	if err != nil {
+		return nil, fmt.Errorf("store: embedded data dir %s: %w", abs, err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	// A file: URL built by net/url, so that spaces or '?' in the path are
+	// escaped; FerretDB wants the directory with a trailing slash.
+	sqliteURL := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs) + "/"}).String()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("store: start embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{cancel: cancel, done: make(chan struct{}), unlock: unlock}
 	go func() {
 		defer close(e.done)
+		// Run only returns once ctx is cancelled and every connection and
+		// SQLite file is closed; its error is always nil in v1.24.
 		_ = f.Run(runCtx)
 	}()
-	// MongoDBURI is only known once the listener is bound.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		uri := f.MongoDBURI()
-		if uri != "" && !hasZeroPort(uri) {
-			e.uri = uri
-			break
-		}
-		if time.Now().After(deadline) {
-			e.Close()
-			return nil, errors.New("store: embedded database did not start listening")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The listener is bound inside ferretdb.New, so the address with the
+	// port the kernel picked is known at once.
+	uri := f.MongoDBURI()
+	if err := checkListening(uri); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("store: start embedded database: %w", err)
 	}
+	e.uri = uri
 	return e, nil
 }
 
-func hasZeroPort(uri string) bool {
-	return len(uri) >= 2 && (uri[len(uri)-2:] == ":0" || containsStr(uri, ":0/"))
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
+// checkListening makes sure uri names a bound TCP port.
+func checkListening(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return fmt.Errorf("bad address %q: %w", uri, err)
 	}
-	return false
+	if p := u.Port(); p == "" || p == "0" {
+		return errors.New("embedded database is not listening")
+	}
+	return nil
 }
 
 // URI is the mongodb:// address of the embedded database.
 func (e *Embedded) URI() string { return e.uri }
 
 // Close stops the embedded database and waits until its files are closed.
+// Disconnect clients first: FerretDB gives connections that are still open
+// three seconds to finish. Calling Close again does nothing.
 func (e *Embedded) Close() {
-	e.cancel()
-	<-e.done
+	e.once.Do(func() {
+		e.cancel()
+		<-e.done
+		e.unlock()
+	})
+}
+
+// errDirInUse is returned when another process holds the data directory.
+var errDirInUse = errors.New("in use by another process (is wijkhelpt already running?)")
+
+// lockDir takes an exclusive lock on a file in dir, held until the returned
+// function is called or the process ends.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "wijkhelpt.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = unlockFile(f)
+		_ = f.Close()
+	}, nil
 }

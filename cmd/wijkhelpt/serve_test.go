@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// server is a running "wijkhelpt serve" on a loopback port.
+type server struct {
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+	out    *bytes.Buffer
+}
+
+func startServer(tb testing.TB, getenv func(string) string, args ...string) *server {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // serve opens it again itself, as the real command does
+	env := func(k string) string {
+		switch k {
+		case "WIJKHELPT_ADDR":
+			return addr
+		case "WIJKHELPT_PUBLIC_URL":
+			return "http://" + addr
+		}
+		return getenv(k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{url: "http://" + addr, cancel: cancel, done: make(chan error, 1), out: &bytes.Buffer{}}
+	go func() {
+		s.done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), s.out, io.Discard, env)
+	}()
+	tb.Cleanup(func() { s.stop(tb) })
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			tb.Fatalf("serve stopped before it was ready: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("serve did not become ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stop shuts the server down as SIGTERM does and checks it stopped cleanly.
+func (s *server) stop(tb testing.TB) {
+	tb.Helper()
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			tb.Errorf("serve stopped with %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		tb.Error("serve did not stop within a minute of SIGTERM")
+	}
+}
+
+func postJSON(tb testing.TB, url string, body any) (int, map[string]any) {
+	tb.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func getStatus(tb testing.TB, url, token string) int {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServeDemoSurvivesRestart runs the service as the README says, with the
+// demo set, submits a request, stops it the way SIGTERM does, starts it again
+// on the same data directory and finds the request still there.
+func TestServeDemoSurvivesRestart(t *testing.T) {
+	env := testEnv(t)
+	srv := startServer(t, env, "--demo")
+	if !strings.Contains(srv.out.String(), "Demo geladen") || !strings.Contains(srv.out.String(), "bemiddelaar@demo.wijkhelpt.nl") {
+		t.Fatalf("serve --demo should load the demo and print the logins, said:\n%s", srv.out.String())
+	}
+	if got := getStatus(t, srv.url+"/healthz", ""); got != http.StatusOK {
+		t.Fatalf("/healthz: %d", got)
+	}
+	if got := getStatus(t, srv.url+"/metrics", ""); got != http.StatusOK {
+		t.Fatalf("/metrics: %d", got)
+	}
+	status, body := postJSON(t, srv.url+"/api/v1/requests", map[string]any{
+		"text":        "Wie kan mijn boodschappen doen? Ik heb mijn been gebroken.",
+		"postcode":    "3961 ab",
+		"houseNumber": "12",
+		"contact":     map[string]any{"name": "Truus Smit", "phone": "06-12345678"},
+		"consent":     "web",
+	})
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/requests: %d %v", status, body)
+	}
+	id, _ := body["id"].(string)
+	ref, _ := body["ref"].(string)
+	if id == "" || !strings.HasPrefix(ref, "WH-") {
+		t.Fatalf("created request lacks id/ref: %v", body)
+	}
+	srv.stop(t)
+
+	token, _, err := runCmd(t, env, "", "token", "create", "--role", "mediator", "--name", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+
+	srv = startServer(t, env, "--demo")
+	if !strings.Contains(srv.out.String(), "al gegevens") {
+		t.Errorf("the second start must not load the demo again, said:\n%s", srv.out.String())
+	}
+	if got := getStatus(t, srv.url+"/api/v1/requests/"+id, token); got != http.StatusOK {
+		t.Fatalf("after restart GET request: %d, want 200", got)
+	}
+	if got := getStatus(t, srv.url+"/api/v1/requests/"+id, ""); got != http.StatusUnauthorized {
+		t.Errorf("anonymous GET request: %d, want 401", got)
+	}
+}

@@ -1,0 +1,102 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+	"time"
+
+	"wijkhelpt"
+	"wijkhelpt/notify"
+	"wijkhelpt/notify/twiliotest"
+	"wijkhelpt/portal"
+	"wijkhelpt/store"
+)
+
+// Helpers of the page tests, on top of the core's fixture.
+
+// DoPage sends req as the named caller of the fixture. Session callers send
+// their cookie and CSRF token (Do does that); an anonymous caller first
+// picks up the CSRF cookie a browser would have from an earlier page, and
+// echoes it, so that its POSTs pass the CSRF check as a browser's do.
+func (f *Fixture) DoPage(tb testing.TB, who string, req *http.Request) Response {
+	tb.Helper()
+	if who == "anonymous" && req.Method == http.MethodPost {
+		tok := f.AnonymousCSRF(tb)
+		req.AddCookie(&http.Cookie{Name: "wh-csrf", Value: tok})
+		req.Header.Set("X-CSRF-Token", tok)
+		req.Header.Set("Origin", TestPublicURL)
+	}
+	return f.Do(tb, f.Session[who], req)
+}
+
+// AnonymousCSRF returns the CSRF token a visitor's browser gets with its
+// first page.
+func (f *Fixture) AnonymousCSRF(tb testing.TB) string {
+	tb.Helper()
+	resp := f.Do(tb, Caller{}, httptest.NewRequest(http.MethodGet, TestPublicURL+"/inloggen", nil))
+	c, ok := resp.Cookie("wh-csrf")
+	if !ok || c.Value == "" {
+		tb.Fatalf("no CSRF cookie for an anonymous visitor; headers %v", resp.Header)
+	}
+	return c.Value
+}
+
+// ResidentRequest submits a request as a resident on the web would, and
+// returns it with the token of its private status link.
+func (f *Fixture) ResidentRequest(tb testing.TB, text, name, phone, postcode, house string) (*wijkhelpt.Request, string) {
+	tb.Helper()
+	r, token, _, err := f.Desk.SubmitRequest(tb.Context(), wijkhelpt.RequestInput{
+		Text: text, Postcode: postcode, HouseNumber: house,
+		Contact: wijkhelpt.Contact{Name: name, Phone: phone}, Consent: wijkhelpt.ConsentWeb,
+	}, wijkhelpt.ChannelWeb, wijkhelpt.ActorResident, false)
+	if err != nil {
+		tb.Fatalf("submit request: %v", err)
+	}
+	return r, token
+}
+
+var stylesheetHref = regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)"`)
+
+// AssetURL returns the content-hashed URL of the stylesheet as the pages
+// link it.
+func (f *Fixture) AssetURL(tb testing.TB, name string) string {
+	tb.Helper()
+	resp := f.Do(tb, Caller{}, httptest.NewRequest(http.MethodGet, TestPublicURL+"/", nil))
+	m := stylesheetHref.FindSubmatch(resp.Body)
+	if m == nil || name != "app.css" {
+		tb.Fatalf("no stylesheet link for %s on the home page", name)
+	}
+	return string(m[1])
+}
+
+// WithNotifier wires the real notify package into the portal, sending
+// through the Twilio double tw, as cmd/wijkhelpt wires it. When out is not
+// nil it receives the notifier, for running its background work.
+func WithNotifier(tb testing.TB, tw *twiliotest.Server, out **notify.Notifier) func(*portal.Deps) {
+	return func(d *portal.Deps) {
+		tb.Helper()
+		db, ok := d.Store.(*store.DB)
+		if !ok {
+			tb.Fatalf("fixture store is %T, want *store.DB", d.Store)
+		}
+		n, err := notify.New(notify.Config{
+			AccountSID: tw.AccountSID,
+			AuthToken:  tw.AuthToken,
+			From:       twiliotest.FromNumber,
+			APIBaseURL: tw.URL,
+			PublicURL:  d.PublicURL,
+			DeskPhone:  d.DeskPhone,
+			// Tests wait for messages; look for work often.
+			PollInterval: 100 * time.Millisecond,
+		}, db, nil)
+		if err != nil {
+			tb.Fatalf("notify.New: %v", err)
+		}
+		d.Notifier = n
+		if out != nil {
+			*out = n
+		}
+	}
+}

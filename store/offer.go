@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"wijkhelpt"
+)
+
+func offerNoun() wijkhelpt.Text { return wijkhelpt.T("Het hulpaanbod", "The offer") }
+
+// CreateOffer stores a new offer and returns it as stored, with its
+// revision. When an offer with the same import key exists, it returns that
+// one and created = false. o itself is not changed.
+func (db *DB) CreateOffer(ctx context.Context, o *wijkhelpt.Offer) (*wijkhelpt.Offer, bool, error) {
+	if o == nil {
+		return nil, false, errors.New("store: create offer: nil offer")
+	}
+	doc := *o
+	if doc.ID == "" {
+		doc.ID = wijkhelpt.NewID()
+	}
+	doc.SchemaVersion = wijkhelpt.SchemaVersion
+	rev, err := db.NextRevision(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	doc.Revision = rev
+	_, err = db.offers.InsertOne(ctx, &doc)
+	if err == nil {
+		return &doc, true, nil
+	}
+	if !isDuplicate(err) {
+		return nil, false, fmt.Errorf("store: create offer %s: %w", doc.ID, err)
+	}
+	if doc.ImportKey != "" {
+		stored := new(wijkhelpt.Offer)
+		err := db.offers.FindOne(ctx, bson.D{{Key: "importKey", Value: doc.ImportKey}}).Decode(stored)
+		if err == nil {
+			return stored, false, nil
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, false, fmt.Errorf("store: create offer %s: %w", doc.ID, err)
+		}
+	}
+	return nil, false, fmt.Errorf("store: create offer %s: %w", doc.ID,
+		wijkhelpt.Conflict(wijkhelpt.T("Dit hulpaanbod is al opgeslagen.", "This offer has already been saved.")))
+}
+
+// FindOffer returns the offer with the given ID.
+func (db *DB) FindOffer(ctx context.Context, id string) (*wijkhelpt.Offer, error) {
+	o := new(wijkhelpt.Offer)
+	if err := db.offers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(o); err != nil {
+		return nil, fmt.Errorf("store: find offer %s: %w", id, notFound(err, offerNoun()))
+	}
+	return o, nil
+}
+
+// FindOffers returns one page of offers in ID order: those after f.After, at
+// most f.Limit (default 50, at most 500). Query matches any part of the
+// name, ignoring letter case; it is taken literally, never as a pattern.
+func (db *DB) FindOffers(ctx context.Context, f wijkhelpt.OfferFilter) ([]*wijkhelpt.Offer, error) {
+	filter := bson.D{}
+	if f.After != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: f.After}}})
+	}
+	if f.Phone != "" {
+		filter = append(filter, bson.E{Key: "phone", Value: f.Phone})
+	}
+	if f.UserID != "" {
+		filter = append(filter, bson.E{Key: "userId", Value: f.UserID})
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		filter = append(filter, bson.E{Key: "name", Value: bson.Regex{Pattern: regexp.QuoteMeta(q), Options: "i"}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(clampLimit(f.Limit, 50, 500))
+	out, err := findAll[wijkhelpt.Offer](ctx, db.offers, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: find offers: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateOffer changes an offer with fn, atomically, in the same way as
+// UpdateRequest: the write goes through only when the revision is still the
+// one read, else fn runs again on the newer version.
+func (db *DB) UpdateOffer(ctx context.Context, id string, fn func(*wijkhelpt.Offer) error) (*wijkhelpt.Offer, error) {
+	return update(ctx, db, versioned[wijkhelpt.Offer]{
+		coll: db.offers,
+		noun: offerNoun(),
+		what: "offer",
+		guard: func(old *wijkhelpt.Offer) bson.D {
+			return bson.D{{Key: "revision", Value: old.Revision}}
+		},
+		stamp: func(old, next *wijkhelpt.Offer, rev int64, now time.Time) {
+			next.ID = old.ID
+			if next.UpdatedAt.Equal(old.UpdatedAt) {
+				next.UpdatedAt = now
+			}
+			next.Revision = rev
+			next.SchemaVersion = wijkhelpt.SchemaVersion
+		},
+		duplicate: func(next *wijkhelpt.Offer) error {
+			return wijkhelpt.Conflict(wijkhelpt.T("Er is al een hulpaanbod met deze gegevens.", "There is already an offer with these details."))
+		},
+	}, id, fn)
+}
+
+// OffersChangedSince returns the offers written after revision rev, in
+// revision order, at most limit (default 100, at most 1000).
+func (db *DB) OffersChangedSince(ctx context.Context, rev int64, limit int) ([]*wijkhelpt.Offer, error) {
+	out, err := findAll[wijkhelpt.Offer](ctx, db.offers,
+		bson.D{{Key: "revision", Value: bson.D{{Key: "$gt", Value: rev}}}},
+		options.Find().SetSort(bson.D{{Key: "revision", Value: 1}}).SetLimit(clampLimit(limit, 100, 1000)))
+	if err != nil {
+		return nil, fmt.Errorf("store: offers changed since %d: %w", rev, err)
+	}
+	return out, nil
+}
+
+// CountOffers counts all offers.
+func (db *DB) CountOffers(ctx context.Context) (int64, error) {
+	n, err := db.offers.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: count offers: %w", err)
+	}
+	return n, nil
+}
+
+// InsertOffers stores many new offers at once, for an import, and returns
+// how many it stored. An offer whose import key (or ID) is already stored is
+// skipped, so importing the same file twice adds nothing the second time.
+// The offers share one block of revisions.
+func (db *DB) InsertOffers(ctx context.Context, offers []*wijkhelpt.Offer) (int, error) {
+	if len(offers) == 0 {
+		return 0, nil
+	}
+	last, err := db.takeRevisions(ctx, len(offers))
+	if err != nil {
+		return 0, err
+	}
+	first := last - int64(len(offers)) + 1
+	docs := make([]wijkhelpt.Offer, len(offers))
+	batch := make([]any, len(offers))
+	for i, o := range offers {
+		if o == nil {
+			return 0, fmt.Errorf("store: insert offers: nil offer at %d", i)
+		}
+		d := *o
+		if d.ID == "" {
+			d.ID = wijkhelpt.NewID()
+		}
+		d.SchemaVersion = wijkhelpt.SchemaVersion
+		d.Revision = first + int64(i)
+		docs[i] = d
+		batch[i] = &docs[i]
+	}
+	failed, err := insertUnordered(ctx, db.offers, batch)
+	if err != nil {
+		return 0, fmt.Errorf("store: insert offers: %w", err)
+	}
+	return len(offers) - len(failed), nil
+}
