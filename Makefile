@@ -14,7 +14,8 @@ chromium:
 	@scripts/ensure-chromium.sh
 
 bench:
-	go test -run '^$$' -bench 'BenchmarkSuggest' -benchtime 2000x ./matching
+	go test -run '^$$' -bench 'BenchmarkSuggest/(engine|exhaustive)' -benchtime 2000x ./matching
+	go test -run '^$$' -bench 'BenchmarkSuggest/bleve' -benchtime 200x ./matching
 	go test -run '^$$' -bench 'BenchmarkReindex' -benchtime 1x ./search
 	go test -run '^$$' -bench 'BenchmarkInsertOffers' -benchtime 1x ./store
 

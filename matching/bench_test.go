@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -8,25 +9,34 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"wijkhelpt"
+	"wijkhelpt/search"
 )
 
 // BenchmarkSuggest measures Suggest against Exhaustive on data spread like
 // the real country (see newCountry). Sub-benchmarks:
 //
-//	BenchmarkSuggest/engine/offers=N and BenchmarkSuggest/exhaustive/offers=N
+//	BenchmarkSuggest/engine/offers=N      Suggest through the grid (the default)
+//	BenchmarkSuggest/bleve/offers=N       Suggest with the Bleve index as candidate source
+//	BenchmarkSuggest/exhaustive/offers=N  Exhaustive, the baseline
 //
-// for N = 10000 and 100000, and 1000000 with WIJKHELPT_BENCH_1M=1. Each
-// reports the median and 99th percentile of one call (p50-ms, p99-ms); the
-// exhaustive runs also report how many times faster the engine's median is
-// on the same queries (speedup-x) and the process's peak resident memory
-// (maxrss-MiB). `make bench` runs them.
+// for N = 10000 and 100000, and for engine and exhaustive also 1000000 with
+// WIJKHELPT_BENCH_1M=1. Each reports the median and 99th percentile of one
+// call (p50-ms, p99-ms) and the process's peak resident memory so far
+// (rss-MiB, VmHWM: at 1M with only the engine runs selected, what the
+// engine with a million offers needs). The bleve runs also report the time
+// to build the index (index-s), the candidates per request (candidates),
+// how many times slower than the grid their median is (vs-engine-x), and
+// the median of the cheapest Bleve query of any use, a 5 km circle with the
+// request's categories and no rules applied (narrow-p50-ms). The exhaustive
+// runs report how many times faster the grid's median is (speedup-x).
+// `make bench` runs them.
 func BenchmarkSuggest(b *testing.B) {
 	sizes := []int{10_000, 100_000}
 	if os.Getenv("WIJKHELPT_BENCH_1M") == "1" {
@@ -43,13 +53,58 @@ func BenchmarkSuggest(b *testing.B) {
 		return c
 	}
 	engineP50 := map[int]time.Duration{}
+	enginePercentiles := func(n int, c *country) time.Duration {
+		if p50, ok := engineP50[n]; ok {
+			return p50
+		}
+		// The engine runs were not selected: time it on the same queries.
+		p50, _ := timeQueries(c, c.e.Suggest, 1000)
+		return p50
+	}
 	b.Run("engine", func(b *testing.B) {
 		for _, n := range sizes {
 			b.Run(fmt.Sprintf("offers=%d", n), func(b *testing.B) {
 				c := get(b, n)
 				p50, _ := runQueries(b, c, c.e.Suggest)
 				engineP50[n] = p50
+				reportRSS(b)
 			})
+		}
+	})
+	b.Run("bleve", func(b *testing.B) {
+		indexes := map[int]*bleveIndex{}
+		for _, n := range sizes[:min(2, len(sizes))] {
+			b.Run(fmt.Sprintf("offers=%d", n), func(b *testing.B) {
+				c := get(b, n)
+				bx, ok := indexes[n]
+				if !ok {
+					bx = newBleveIndex(b, c)
+					indexes[n] = bx
+				}
+				ctx := context.Background()
+				candidates := 0
+				count := countingCandidates{src: bx.ix, n: &candidates}
+				p50, _ := runQueries(b, c, func(r *wijkhelpt.Request, k int, today string) Result {
+					res, err := c.e.suggestFrom(ctx, count, r, k, today)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return res
+				})
+				b.ReportMetric(bx.build.Seconds(), "index-s")
+				b.ReportMetric(float64(candidates)/float64(b.N), "candidates")
+				if engine := enginePercentiles(n, c); engine > 0 {
+					b.ReportMetric(float64(p50)/float64(engine), "vs-engine-x")
+				}
+				narrow, _ := timeNarrow(b, c, bx, 500)
+				b.ReportMetric(float64(narrow)/1e6, "narrow-p50-ms")
+				reportRSS(b)
+			})
+		}
+		for _, bx := range indexes {
+			if err := bx.ix.Close(); err != nil {
+				b.Error(err)
+			}
 		}
 	})
 	b.Run("exhaustive", func(b *testing.B) {
@@ -57,22 +112,124 @@ func BenchmarkSuggest(b *testing.B) {
 			b.Run(fmt.Sprintf("offers=%d", n), func(b *testing.B) {
 				c := get(b, n)
 				p50, _ := runQueries(b, c, c.e.Exhaustive)
-				engine, ok := engineP50[n]
-				if !ok {
-					// Only the exhaustive runs were asked for: time the
-					// engine on the same queries here, to compare.
-					engine, _ = timeQueries(c, c.e.Suggest, 1000)
-				}
-				if engine > 0 {
+				if engine := enginePercentiles(n, c); engine > 0 {
 					b.ReportMetric(float64(p50)/float64(engine), "speedup-x")
 				}
-				var ru syscall.Rusage
-				if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-					b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB") // Linux: kilobytes
-				}
+				reportRSS(b)
 			})
 		}
 	})
+}
+
+// reportRSS reports the peak resident memory of the process so far
+// (VmHWM), where the system tells it.
+func reportRSS(b *testing.B) {
+	b.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return // not Linux: nothing to report
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err == nil {
+				b.ReportMetric(kb/1024, "rss-MiB")
+			}
+			return
+		}
+	}
+}
+
+// bleveIndex is the search index of a country, as a candidate source.
+type bleveIndex struct {
+	ix    *search.Index
+	build time.Duration
+}
+
+// newBleveIndex builds the index of a country's offers the way `wijkhelpt
+// reindex` does (search.Rebuild, the bulk path), and checks that Suggest
+// with it answers as Exhaustive does.
+func newBleveIndex(tb testing.TB, c *country) *bleveIndex {
+	tb.Helper()
+	if c.offers == nil {
+		tb.Fatalf("the country of %d offers keeps no offers to index", c.e.Len())
+	}
+	start := time.Now()
+	ix, err := search.Rebuild(context.Background(), tb.TempDir(), offerFeed(c.offers), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bx := &bleveIndex{ix: ix, build: time.Since(start)}
+	for _, q := range c.queries[:20] {
+		got, err := c.e.suggestFrom(context.Background(), ix, q.r, 10, q.today)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if diff := cmp.Diff(c.e.Exhaustive(q.r, 10, q.today), got, resultOpts); diff != "" {
+			tb.Fatalf("Suggest with Bleve differs from the exhaustive scan (-exhaustive +bleve):\n%s", diff)
+		}
+	}
+	return bx
+}
+
+// timeNarrow times the cheapest Bleve query that could be of any use: the
+// request's categories within 5 km (or its own smaller limit), without
+// anything the engine does with the answer.
+func timeNarrow(tb testing.TB, c *country, bx *bleveIndex, n int) (p50, p99 time.Duration) {
+	tb.Helper()
+	durs := make([]time.Duration, 0, n)
+	for i := range n {
+		q := &c.queries[i%len(c.queries)]
+		km := 5.0
+		if q.r.MaxDistanceKm > 0 {
+			km = min(km, q.r.MaxDistanceKm)
+		}
+		start := time.Now()
+		ids, err := bx.ix.Candidates(context.Background(), q.r.Location.Point, km, q.r.Categories)
+		durs = append(durs, time.Since(start))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c.sink += len(ids)
+	}
+	return percentiles(durs)
+}
+
+// countingCandidates passes calls on to a candidate source and adds up how
+// many candidates it returned.
+type countingCandidates struct {
+	src Candidates
+	n   *int
+}
+
+func (c countingCandidates) Candidates(ctx context.Context, p wijkhelpt.Point, km float64, cats []string) ([]string, error) {
+	ids, err := c.src.Candidates(ctx, p, km, cats)
+	*c.n += len(ids)
+	return ids, err
+}
+
+// offerFeed serves generated offers (in revision order) the way the
+// store's revision feed does. It feeds the benchmark's index, which times
+// the index and not the store.
+type offerFeed []*wijkhelpt.Offer
+
+func (f offerFeed) OffersChangedSince(_ context.Context, rev int64, limit int) ([]*wijkhelpt.Offer, error) {
+	i, _ := slices.BinarySearchFunc(f, rev+1, func(o *wijkhelpt.Offer, r int64) int { return cmpInt64(o.Revision, r) })
+	return f[i:min(len(f), i+limit)], nil
+}
+
+func (f offerFeed) RequestsChangedSince(context.Context, int64, int) ([]*wijkhelpt.Request, error) {
+	return nil, nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // runQueries runs b.N queries, reports their p50 and p99 and returns them.
@@ -122,6 +279,7 @@ func percentiles(durs []time.Duration) (p50, p99 time.Duration) {
 // and a set of requests from all over it.
 type country struct {
 	e       *Engine
+	offers  []*wijkhelpt.Offer // in revision order, kept up to 100,000 for the Bleve index
 	queries []benchQuery
 	sink    int
 }
@@ -260,6 +418,7 @@ func newCountry(tb testing.TB, n int, seed uint64) *country {
 	day, _ := wijkhelpt.ParseDate(today)
 
 	e := NewEngine(DefaultWeights())
+	c := &country{e: e}
 	ids := make([]string, n)
 	for i := range n {
 		a, p := g.place(false)
@@ -297,6 +456,9 @@ func newCountry(tb testing.TB, n int, seed uint64) *country {
 			o.Away = []wijkhelpt.Period{{From: from.Format(wijkhelpt.DateLayout), To: from.AddDate(0, 0, 3+g.rng.IntN(18)).Format(wijkhelpt.DateLayout)}}
 		}
 		e.Upsert(o)
+		if n <= 100_000 {
+			c.offers = append(c.offers, o)
+		}
 		if g.rng.IntN(50) == 0 {
 			e.SetOptedOut(o.Phone, true)
 		}
@@ -313,7 +475,6 @@ func newCountry(tb testing.TB, n int, seed uint64) *country {
 			Revision: int64(n + i + 1),
 		})
 	}
-	c := &country{e: e}
 	for range 4096 {
 		a, p := g.place(g.rng.IntN(10) == 0) // one in ten from anywhere, however empty
 		r := &wijkhelpt.Request{

@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"math"
@@ -97,6 +98,7 @@ type Engine struct {
 	w        Weights
 	log      *slog.Logger
 	pageSize int
+	cands    Candidates // nil: the grid
 	catIndex map[string]int
 	catCodes []string
 	vogMask  uint32
@@ -390,8 +392,22 @@ func (e *Engine) newResult(r *wijkhelpt.Request, q *query) Result {
 // Suggest returns the k best offers for r (DefaultLimit when k <= 0) and,
 // per hard constraint, how many offers it removed. today (YYYY-MM-DD) is
 // the day of help for requests without a date. The answer equals that of
-// Exhaustive; only the way there differs.
+// Exhaustive; only the way there differs: through the engine's grid, or
+// through the source of WithCandidates. When that source fails, Suggest
+// logs it and answers through the grid.
 func (e *Engine) Suggest(r *wijkhelpt.Request, k int, today string) Result {
+	if e.cands != nil {
+		res, err := e.suggestFrom(context.Background(), e.cands, r, k, today)
+		if err == nil {
+			return res
+		}
+		e.log.Warn("matching candidates failed, using the grid", "error", err.Error())
+	}
+	return e.suggestGrid(r, k, today)
+}
+
+// suggestGrid is Suggest through the engine's own grid.
+func (e *Engine) suggestGrid(r *wijkhelpt.Request, k int, today string) Result {
 	if k <= 0 {
 		k = DefaultLimit
 	}

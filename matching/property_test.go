@@ -60,6 +60,7 @@ func TestSuggestEqualsExhaustive(t *testing.T) {
 		"slots": seen.ex.Slots, "capacity": seen.ex.Capacity, "vog": seen.ex.VOG,
 		"excluded": seen.ex.Excluded, "away": seen.ex.Away, "continuity": seen.continuity,
 		"empty slots": seen.emptySlots, "no suggestions": seen.none,
+		"full capacity": seen.full, "vog lapsed": seen.vogLapsed,
 	} {
 		if n == 0 {
 			t.Errorf("no query reached %q", name)
@@ -75,6 +76,8 @@ type coverage struct {
 	continuity  int
 	emptySlots  int
 	none        int
+	full        int // offers with capacity left out because their tasks fill it
+	vogLapsed   int // offers left out because their VOG had lapsed
 }
 
 // world is a random set of offers and requests, kept both in an engine and
@@ -95,11 +98,11 @@ type world struct {
 	homes    []wijkhelpt.Location
 }
 
-func newWorld(tb testing.TB, seed uint64, center wijkhelpt.Point, n int) *world {
+func newWorld(tb testing.TB, seed uint64, center wijkhelpt.Point, n int, opts ...Option) *world {
 	tb.Helper()
 	w := &world{
 		rng:      rand.New(rand.NewPCG(seed, seed*7919)),
-		e:        NewEngine(DefaultWeights()),
+		e:        NewEngine(DefaultWeights(), opts...),
 		center:   center,
 		offers:   map[string]*wijkhelpt.Offer{},
 		requests: map[string]*wijkhelpt.Request{},
@@ -369,6 +372,12 @@ func (w *world) checkOracle(tb testing.TB, r *wijkhelpt.Request, k int, today st
 	}
 	for _, o := range w.offers {
 		oc := oracleVerdict(r, o, day, open[o.ID], helped[o.ID], w.optedOut[o.Phone], len(reqCats))
+		switch {
+		case oc.v == failCapacity && o.Capacity > 0:
+			seen.full++ // full with tasks, not an offer of no capacity
+		case oc.v == failVOG && o.VOGDate != "":
+			seen.vogLapsed++ // had a VOG, lapsed on the day
+		}
 		if oc.v != pass {
 			want.tally(oc.v)
 			continue

@@ -5,13 +5,18 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"wijkhelpt"
 )
 
-// dispatchBatch is how many due messages one look at the queue returns.
-const dispatchBatch = 16
+// dispatchBatch is how many due messages one look at the queue returns,
+// per worker, and how many wait in the workers' queue: enough to keep the
+// workers busy between two looks, which each read the whole collection on
+// the embedded store, and to let the workers of several instances mostly
+// take different messages (they are queued in random order).
+const dispatchBatch = 32
 
 // clockSkew is how far the clocks of two instances (and Twilio's) may
 // disagree; look-ups at Twilio start this much before the first attempt.
@@ -21,53 +26,180 @@ const clockSkew = 10 * time.Minute
 // stop: a message that went out must not be left looking unsent.
 const saveTimeout = 5 * time.Second
 
-// dispatchOnce claims and handles due messages, one at a time, and reports
-// whether it handled any.
-func (n *Notifier) dispatchOnce(ctx context.Context) (bool, error) {
-	due, err := n.st.DueMessages(ctx, n.now(), dispatchBatch)
+// dispatcher hands due messages to the workers of one instance. Each
+// worker claims its message in the store before doing anything, so the
+// workers of other instances, reading the same queue, never handle it at
+// the same time; inflight only keeps this instance from handing out a
+// message it is still working on, or has scheduled to try again.
+//
+// A message that has to wait a little before its next try (a rate limit,
+// an unclear send) is kept here and handed out again when it is due,
+// rather than found by the next look at the queue: on the embedded store
+// every look reads all messages. Should this instance stop first, the
+// message is still in the queue for whoever looks next.
+type dispatcher struct {
+	n    *Notifier
+	jobs chan *wijkhelpt.Delivery
+	wg   *sync.WaitGroup // Run's: the retry timers are Run's goroutines too
+
+	mu       sync.Mutex
+	inflight map[string]bool
+	timers   map[string]*time.Timer
+	stopped  bool
+}
+
+func newDispatcher(n *Notifier, wg *sync.WaitGroup) *dispatcher {
+	return &dispatcher{n: n, jobs: make(chan *wijkhelpt.Delivery, dispatchBatch*n.cfg.Workers), wg: wg,
+		inflight: map[string]bool{}, timers: map[string]*time.Timer{}}
+}
+
+// feed looks at the queue once and puts every due message that is not
+// already being worked on in the workers' queue, as far as it has room.
+// The workers ask for the next look when their queue runs dry, so feed
+// never reports itself busy; its loop's pause only matters when idle.
+func (d *dispatcher) feed(ctx context.Context) (bool, error) {
+	n := d.n
+	due, err := n.st.DueMessages(ctx, n.now(), cap(d.jobs))
 	if err != nil {
 		return false, err
 	}
-	// Workers of every instance read the same queue: starting at different
-	// places keeps them from all racing for the same message.
+	// The workers of every instance read the same queue: starting at
+	// different places keeps them from all racing for the same message.
 	rand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
-	handled := false
-	for _, d := range due {
-		if ctx.Err() != nil {
-			break
+	for _, m := range due {
+		d.mu.Lock()
+		busy := d.inflight[m.Key]
+		if !busy {
+			d.inflight[m.Key] = true
 		}
-		now := n.now()
-		claimed, prev, err := n.st.ClaimMessage(ctx, d.Key, d.Epoch, n.owner, now, now.Add(n.cfg.Lease))
-		if err != nil {
-			if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrConflict || wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
-				continue // another worker has it, or finished it
-			}
-			return handled, err
+		d.mu.Unlock()
+		if busy {
+			continue
 		}
-		n.process(ctx, claimed, prev)
-		handled = true
+		select {
+		case d.jobs <- m:
+		default: // full: the rest waits for the next look
+			d.done(m.Key)
+			return false, nil
+		}
 	}
-	return handled, nil
+	return false, nil
 }
 
-// process takes a claimed message one step further and records the result.
-func (n *Notifier) process(ctx context.Context, d *wijkhelpt.Delivery, prev wijkhelpt.DeliveryState) {
+func (d *dispatcher) done(key string) {
+	d.mu.Lock()
+	delete(d.inflight, key)
+	d.mu.Unlock()
+}
+
+// work claims and handles the messages it is handed until ctx is done.
+func (d *dispatcher) work(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-d.jobs:
+			if len(d.jobs) == 0 {
+				d.n.wakeWorkers() // time for the next look at the queue
+			}
+			next, err := d.n.claimAndProcess(ctx, m)
+			if err != nil && ctx.Err() == nil {
+				d.n.log.Error("message not claimed", "key", m.Key, "err", err)
+			}
+			if next == nil || !d.later(ctx, next) {
+				d.done(m.Key)
+			}
+		}
+	}
+}
+
+// later hands m to a worker again when it is due, if that is soon, and
+// reports whether it will.
+func (d *dispatcher) later(ctx context.Context, m *wijkhelpt.Delivery) bool {
+	wait := m.DueAt.Sub(d.n.now())
+	if wait > max(30*d.n.cfg.PollInterval, maxIdlePause) {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return false
+	}
+	d.wg.Add(1)
+	d.timers[m.Key] = time.AfterFunc(max(wait, 0), func() {
+		defer d.wg.Done()
+		d.mu.Lock()
+		delete(d.timers, m.Key)
+		d.mu.Unlock()
+		select {
+		case d.jobs <- m:
+		case <-ctx.Done():
+			d.done(m.Key)
+		}
+	})
+	return true
+}
+
+// stop cancels the retries that are waiting; the queue keeps them.
+func (d *dispatcher) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopped = true
+	for key, t := range d.timers {
+		if t.Stop() {
+			d.wg.Done()
+		}
+		delete(d.timers, key)
+	}
+}
+
+// claimAndProcess claims a message the queue showed as due and takes it a
+// step further. Someone else holding or having finished it is no error.
+// It returns the message as saved when it is still open (to be tried
+// again), else nil.
+func (n *Notifier) claimAndProcess(ctx context.Context, m *wijkhelpt.Delivery) (*wijkhelpt.Delivery, error) {
+	now := n.now()
+	claimed, prev, err := n.st.ClaimMessage(ctx, m.Key, m.Epoch, n.owner, now, now.Add(n.cfg.Lease))
+	switch wijkhelpt.ErrorCodeOf(err) {
+	case "":
+	case wijkhelpt.ErrConflict, wijkhelpt.ErrNotFound:
+		return nil, nil // another worker has it, or finished it
+	default:
+		return nil, err
+	}
+	if !n.process(ctx, claimed, prev) || !claimed.State.Open() {
+		return nil, nil
+	}
+	return claimed, nil
+}
+
+// process takes a claimed message one step further and records the
+// result. It reports whether the result was saved.
+func (n *Notifier) process(ctx context.Context, d *wijkhelpt.Delivery, prev wijkhelpt.DeliveryState) bool {
 	leaseEnd := d.LeaseUntil
 	n.attempt(ctx, d, prev, leaseEnd)
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	// A failure is shown to the mediator before the message is final: once
+	// it is, nobody looks at it again, so a failure recorded only afterwards
+	// would be lost with a crash in between (and would race anyone who
+	// reads the request as soon as the message is done).
+	if d.State == wijkhelpt.DeliveryFailed {
+		if err := n.recordFailure(saveCtx, d); err != nil {
+			n.log.Error("failed sms not shown to mediator, will try again", "key", d.Key, "err", err)
+			n.again(d, wijkhelpt.DeliveryRetry, n.now(), d.Attempts+1)
+		}
+	}
 	d.LeaseOwner = ""
 	d.LeaseUntil = time.Time{}
 	d.UpdatedAt = n.now()
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
 	if err := n.st.SaveMessage(saveCtx, d); err != nil {
 		// The lease ran out and someone else took over (or the store is
 		// away): the next claim sees "sending" and looks at Twilio first.
 		n.log.Warn("message outcome not saved", "key", d.Key, "state", d.State, "err", err)
-		return
+		return false
 	}
-	if d.State == wijkhelpt.DeliveryFailed {
-		n.recordFailure(saveCtx, d)
-	}
+	return true
 }
 
 // attempt decides what to do with a claimed message and does it, leaving
@@ -217,15 +349,15 @@ func (n *Notifier) sidTaken(ctx context.Context, sid, key string) bool {
 
 // recordFailure makes a permanent failure visible: the mediator sees the
 // request again, and a number Twilio says opted out is opted out here too.
-func (n *Notifier) recordFailure(ctx context.Context, d *wijkhelpt.Delivery) {
+func (n *Notifier) recordFailure(ctx context.Context, d *wijkhelpt.Delivery) error {
 	now := n.now()
 	if d.ErrorCode == codeOptedOut {
 		if err := n.st.SetOptOut(ctx, d.To, true, now); err != nil {
-			n.log.Error("opt-out from twilio not recorded", "key", d.Key, "err", err)
+			return err
 		}
 	}
 	if d.RequestID == "" {
-		return
+		return nil
 	}
 	_, err := n.st.UpdateRequest(ctx, d.RequestID, func(r *wijkhelpt.Request) error {
 		if !r.Live() {
@@ -235,9 +367,10 @@ func (n *Notifier) recordFailure(ctx context.Context, d *wijkhelpt.Delivery) {
 		r.UpdatedAt = now
 		return nil
 	})
-	if err != nil && !errors.Is(err, errSkip) {
-		n.log.Error("failed sms not shown to mediator", "key", d.Key, "err", err)
+	if err != nil && !errors.Is(err, errSkip) && wijkhelpt.ErrorCodeOf(err) != wijkhelpt.ErrNotFound {
+		return err
 	}
+	return nil
 }
 
 // NeedsAttentionSMS is the request's NeedsAttention value after an SMS about

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -82,6 +83,10 @@ type env struct {
 	log   *logBuffer
 	n     *notify.Notifier
 	seq   int
+	// patience is how long waitFor waits before it fails the test: a
+	// guard against hanging, never a measurement. The tests with many
+	// messages give a slow (or busy) machine more.
+	patience time.Duration
 }
 
 // start is the desk's clock in the flow tests: Friday 20 November 2026.
@@ -92,12 +97,22 @@ func start() time.Time { return time.Date(2026, 11, 20, 10, 0, 0, 0, wijkhelpt.A
 // chaos tests use the real one because leases and timeouts must run out.
 func newEnv(tb testing.TB, realClock bool, opts ...twiliotest.Option) *env {
 	tb.Helper()
+	return newEnvWith(tb, realClock, nil, opts...)
+}
+
+// newEnvWith is newEnv with a change to the notifier's configuration.
+func newEnvWith(tb testing.TB, realClock bool, change func(*notify.Config), opts ...twiliotest.Option) *env {
+	tb.Helper()
 	e := &env{tb: tb, db: storetest.Open(tb), clock: &clock{t: start(), real: realClock}, log: &logBuffer{}}
 	if !realClock {
 		opts = append([]twiliotest.Option{twiliotest.WithClock(e.clock.Now)}, opts...)
 	}
 	e.tw = twiliotest.New(tb, opts...)
-	e.n = e.notifier(e.config(e.clock.Now), "a")
+	cfg := e.config(e.clock.Now)
+	if change != nil {
+		change(&cfg)
+	}
+	e.n = e.notifier(cfg, "a")
 	e.run(e.n)
 	return e
 }
@@ -231,15 +246,26 @@ func (e *env) post(form map[string][]string) {
 // what was still missing.
 func (e *env) waitFor(what string, cond func() bool, detail ...func() string) {
 	e.tb.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
+	deadline := time.Now().Add(cmp.Or(e.patience, time.Minute))
+	// Quick looks at first, slower ones after a while; and never looking
+	// more than a third of the time, because a look reads whole
+	// collections and would take the machine from the notifier in the
+	// tests with a thousand messages.
+	pause := time.Millisecond
+	for {
+		t0 := time.Now()
+		if cond() {
+			return
+		}
+		took := time.Since(t0)
 		if time.Now().After(deadline) {
 			for _, d := range detail {
 				what += ": " + d()
 			}
 			e.tb.Fatalf("gave up waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(max(pause, 2*took))
+		pause = min(2*pause, 100*time.Millisecond)
 	}
 }
 
@@ -249,27 +275,35 @@ func (e *env) settle() {
 	e.tb.Helper()
 	e.n.Wake()
 	left := ""
-	e.waitFor("the outbox to settle", func() bool {
-		ctx := e.tb.Context()
-		pending, err := e.db.RequestsWithPendingMessages(ctx, 1)
-		if err != nil || len(pending) > 0 {
-			left = fmt.Sprintf("requests with messages to relay (err %v)", err)
-			return false
-		}
-		open, err := e.db.FindMessages(ctx, wijkhelpt.DeliveryFilter{States: []wijkhelpt.DeliveryState{
+	open := func() bool {
+		ds, err := e.db.FindMessages(e.tb.Context(), wijkhelpt.DeliveryFilter{States: []wijkhelpt.DeliveryState{
 			wijkhelpt.DeliveryPending, wijkhelpt.DeliverySending, wijkhelpt.DeliveryRetry, wijkhelpt.DeliveryUnsure}, Limit: 1000})
 		if err != nil {
 			left = err.Error()
-			return false
+			return true
 		}
 		states := map[wijkhelpt.DeliveryState]int{}
-		for _, d := range open {
+		for _, d := range ds {
 			if e.clock.real || !d.DueAt.After(e.clock.Now()) {
 				states[d.State]++
 			}
 		}
 		left = fmt.Sprintf("open messages %v", states)
-		return len(states) == 0
+		return len(states) > 0
+	}
+	e.waitFor("the outbox to settle", func() bool {
+		// Open messages first, the cheaper look while there is work; once
+		// there are none, nothing may be waiting to be relayed, and then
+		// (for a message relayed in between) still none may be open.
+		if open() {
+			return false
+		}
+		pending, err := e.db.RequestsWithPendingMessages(e.tb.Context(), 1)
+		if err != nil || len(pending) > 0 {
+			left = fmt.Sprintf("requests with messages to relay (err %v)", err)
+			return false
+		}
+		return !open()
 	}, func() string { return left })
 }
 

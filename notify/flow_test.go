@@ -53,14 +53,14 @@ func TestFlowConfirmJAReminderFollowUp(t *testing.T) {
 
 	// The day after: the follow-up, answered 1.
 	e.advance(40 * time.Hour)
-	e.wantTexts(anna, []string{"Piet"}, []string{"Is het gelukt", "1 = gelukt", "2 = niet gelukt"})
+	e.wantTexts(anna, []string{"Piet"}, []string{"is het gelukt met de hulp?", "1 = gelukt", "2 = niet gelukt", r.Ref})
 	e.sms(anna, "1")
 	e.settle()
 	got = e.reload(r)
 	if got.Status != wijkhelpt.RequestDone || got.FollowUp == nil || !got.FollowUp.Success {
 		t.Fatalf("after 1: request %s, follow-up %+v; want done, success", got.Status, got.FollowUp)
 	}
-	e.wantTexts(anna, []string{"Piet"}, []string{"Is het gelukt"}, []string{"fijn dat het gelukt is"})
+	e.wantTexts(anna, []string{"Piet"}, []string{"is het gelukt"}, []string{"fijn dat het gelukt is"})
 }
 
 func TestFlowFollowUpNotDone(t *testing.T) {
@@ -205,7 +205,7 @@ func TestFlowLandlineGetsCallBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantText := map[string][]string{
-		r.ID + ":received":              {"u spreekt met WijkHelpt", r.Ref},
+		r.ID + ":received":           {"u spreekt met WijkHelpt", r.Ref},
 		r.Matches[0].ID + ":matched": {"Piet", "dinsdag 24 november", r.Ref},
 	}
 	if len(cbs) != len(wantText) {
@@ -403,25 +403,6 @@ func TestStatusCallbackUndelivered(t *testing.T) {
 	status("sent", 0)
 	if after := e.reload(r); after.Revision != before.Revision {
 		t.Error("a replayed status callback changed the request")
-	}
-}
-
-func TestPermanentSendErrorIsShownToMediator(t *testing.T) {
-	e := newEnv(t, false)
-	e.tw.Reject(piet, 21211)
-	o := e.offer("Piet Pieters", piet, true)
-	r := e.propose(e.request("Anna de Vries", anna, true, "", false), o)
-	e.settle()
-	d := e.delivery(r.Matches[0].ID + ":proposal")
-	if d.State != wijkhelpt.DeliveryFailed || d.ErrorCode != 21211 || d.Attempts != 1 {
-		t.Errorf("proposal to an invalid number: %s, code %d, %d attempts", d.State, d.ErrorCode, d.Attempts)
-	}
-	if got := e.reload(r); got.NeedsAttention != notify.NeedsAttentionSMS {
-		t.Errorf("attention %q; want %q", got.NeedsAttention, notify.NeedsAttentionSMS)
-	}
-	ds, err := e.n.Deliveries(t.Context(), r.ID)
-	if err != nil || len(ds) != 1 || ds[0].Reason != "21211" {
-		t.Errorf("Deliveries = %+v, %v", ds, err)
 	}
 }
 

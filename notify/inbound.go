@@ -377,6 +377,5 @@ func (n *Notifier) HandleStatus(ctx context.Context, fullURL string, form url.Va
 	}
 	n.log.Warn("sms not delivered", "key", d.Key, "template", d.Template, "status", status, "code", code)
 	d.ErrorCode = code
-	n.recordFailure(ctx, d)
-	return nil
+	return n.recordFailure(ctx, d)
 }

@@ -8,14 +8,17 @@
 //     collection under their deterministic key (insert-if-absent, so a relay
 //     repeated after a crash is harmless), rendered from the Dutch or English
 //     templates, and marks them relayed in the request;
-//   - dispatch: workers claim due messages with leases, check that the
-//     message is still wanted and that the number did not opt out, and send
-//     it through Twilio (or write it to the log when no credentials are
-//     configured). Rate limits and server errors are retried with capped,
-//     jittered backoff; a send whose outcome is unknown (a timeout, a dropped
-//     connection) is looked up at Twilio before it is ever sent again;
-//     permanent errors are recorded for the mediator. Messages for people
-//     without a mobile phone become call-back tasks for phone staff;
+//   - dispatch: one look at the queue feeds the workers of an instance;
+//     each worker claims its message with a lease (so no two workers of
+//     any instance handle it at once, and a crashed claim is taken over
+//     when its lease runs out), checks that the message is still wanted and
+//     that the number did not opt out, and sends it through Twilio (or
+//     writes it to the log when no credentials are configured). Rate
+//     limits and server errors are retried with capped, jittered backoff;
+//     a send whose outcome is unknown (a timeout, a dropped connection) is
+//     looked up at Twilio before it is ever sent again; permanent errors
+//     are recorded for the mediator. Messages for people without a mobile
+//     phone become call-back tasks for phone staff;
 //   - timeouts: proposals nobody answered in time end;
 //   - inbound: JA/NEE answers, follow-up answers (1/2), STOP/START/INFO,
 //     signature-checked and handled once per Twilio message SID.
@@ -47,6 +50,7 @@ type Store interface {
 	FindOffers(ctx context.Context, f wijkhelpt.OfferFilter) ([]*wijkhelpt.Offer, error)
 
 	InsertMessage(ctx context.Context, d *wijkhelpt.Delivery) (bool, error)
+	InsertMessages(ctx context.Context, ds []*wijkhelpt.Delivery) error
 	DueMessages(ctx context.Context, now time.Time, limit int) ([]*wijkhelpt.Delivery, error)
 	ClaimMessage(ctx context.Context, key string, seen int64, owner string, now, until time.Time) (*wijkhelpt.Delivery, wijkhelpt.DeliveryState, error)
 	SaveMessage(ctx context.Context, d *wijkhelpt.Delivery) error
@@ -86,10 +90,13 @@ type Config struct {
 	// Instance names this process in leases; a random name when empty.
 	Instance string
 
-	// Tuning; zero means the default given.
+	// Tuning; zero means the default given. Every look for work reads a
+	// whole collection on the embedded store (FerretDB filters in Go), so
+	// idle loops look seldom and busy ones take a batch at a time.
 	Workers      int           // dispatch workers: 2
 	Lease        time.Duration // how long a claim holds a message: 30 s
-	PollInterval time.Duration // how often idle loops look for work: 1 s
+	PollInterval time.Duration // how often the idle relay and dispatch look for work: 1 s
+	TimeoutPoll  time.Duration // how often proposals are checked for running out of time: 1 min
 	BackoffBase  time.Duration // first retry delay: 5 s
 	BackoffMax   time.Duration // longest retry delay: 10 min
 	GiveUpAfter  time.Duration // stop retrying after this long: 24 h
@@ -110,6 +117,7 @@ type Notifier struct {
 
 	wakeRelay    chan struct{}
 	wakeDispatch chan struct{}
+	wakeTimeouts chan struct{}
 }
 
 // Webhook paths, under Config.PublicURL.
@@ -139,7 +147,8 @@ func New(cfg Config, st Store, logger *slog.Logger) (*Notifier, error) {
 		texts:        texts,
 		owner:        cfg.Instance,
 		wakeRelay:    make(chan struct{}, 1),
-		wakeDispatch: make(chan struct{}, cfg.Workers),
+		wakeDispatch: make(chan struct{}, 1),
+		wakeTimeouts: make(chan struct{}, 1),
 	}
 	switch {
 	case cfg.AccountSID == "" && cfg.AuthToken == "":
@@ -169,6 +178,7 @@ func withDefaults(cfg Config) Config {
 	}
 	def(&cfg.Lease, 30*time.Second)
 	def(&cfg.PollInterval, time.Second)
+	def(&cfg.TimeoutPoll, time.Minute)
 	def(&cfg.BackoffBase, 5*time.Second)
 	def(&cfg.BackoffMax, 10*time.Minute)
 	def(&cfg.GiveUpAfter, 24*time.Hour)
@@ -195,20 +205,19 @@ func (n *Notifier) now() time.Time { return n.cfg.Now() }
 // Wake makes the background loops look for work now rather than at their
 // next poll, for example right after a confirmation was stored.
 func (n *Notifier) Wake() {
-	select {
-	case n.wakeRelay <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{n.wakeRelay, n.wakeTimeouts} {
+		wake(c)
 	}
 	n.wakeWorkers()
 }
 
-func (n *Notifier) wakeWorkers() {
-	for i := 0; i < n.cfg.Workers; i++ {
-		select {
-		case n.wakeDispatch <- struct{}{}:
-		default:
-			return
-		}
+func (n *Notifier) wakeWorkers() { wake(n.wakeDispatch) }
+
+// wake signals c without waiting: one signal pending is enough.
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }
 
@@ -221,36 +230,57 @@ func (n *Notifier) Run(ctx context.Context) error {
 	}
 	n.log.Info("notifier started", "instance", n.owner, "workers", n.cfg.Workers, "twilio", n.sender.live())
 	var wg sync.WaitGroup
-	loop := func(name string, wake <-chan struct{}, every time.Duration, step func(context.Context) (bool, error)) {
+	goRun := func(f func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n.loop(ctx, name, wake, every, step)
+			f()
 		}()
 	}
+	loop := func(name string, wake <-chan struct{}, every time.Duration, step func(context.Context) (bool, error)) {
+		goRun(func() { n.loop(ctx, name, wake, every, step) })
+	}
 	loop("relay", n.wakeRelay, n.cfg.PollInterval, n.relayOnce)
-	loop("timeouts", nil, n.cfg.PollInterval, n.timeoutsOnce)
+	loop("timeouts", n.wakeTimeouts, n.cfg.TimeoutPoll, n.timeoutsOnce)
+	// One look at the queue feeds every worker of this instance.
+	d := newDispatcher(n, &wg)
+	loop("dispatch", n.wakeDispatch, n.cfg.PollInterval, d.feed)
 	for i := 0; i < n.cfg.Workers; i++ {
-		loop("dispatch", n.wakeDispatch, n.cfg.PollInterval, n.dispatchOnce)
+		goRun(func() { d.work(ctx) })
 	}
 	<-ctx.Done()
+	d.stop()
 	wg.Wait()
 	n.log.Info("notifier stopped", "instance", n.owner)
 	return nil
 }
 
+// idleShare is the most of its time an idle loop spends looking for work:
+// on the embedded store a look reads a whole collection, which takes longer
+// the more the desk has done, so an idle loop waits until looking costs no
+// more than a twentieth of its time, but not longer than maxIdlePause (or
+// 30 times its interval). Wake ends the wait.
+const (
+	idleShare    = 20
+	maxIdlePause = time.Minute
+)
+
 // loop runs step until ctx is done: again at once while it finds work,
-// else after `every` or a wake-up. Errors are logged and slow it down.
+// else after a pause of at least `every` (longer when a look is slow, see
+// idleShare) or a wake-up. Errors are logged and slow it down.
 func (n *Notifier) loop(ctx context.Context, name string, wake <-chan struct{}, every time.Duration, step func(context.Context) (bool, error)) {
+	longest := max(30*every, maxIdlePause)
 	pause := every
 	for ctx.Err() == nil {
+		start := time.Now()
 		busy, err := step(ctx)
+		took := time.Since(start)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			n.log.Error("notify loop failed", "loop", name, "err", err)
 			pause = min(2*pause, 30*every)
 		case err == nil:
-			pause = every
+			pause = min(max(every, idleShare*took), longest)
 		}
 		if busy && err == nil {
 			continue

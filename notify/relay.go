@@ -2,12 +2,27 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
 
 	"wijkhelpt"
 )
 
 // relayBatch is how many requests with pending messages one pass reads.
-const relayBatch = 100
+// On the embedded store every pass reads the whole collection of requests,
+// so a pass takes many.
+const relayBatch = 500
+
+// relayChunk is how many requests the relay takes at a time: their
+// messages go into the store with one insert, the workers are woken, and
+// then the requests are marked, relayParallel at a time.
+const (
+	relayChunk    = 16
+	relayParallel = 4
+)
 
 // relayOnce moves pending outbox messages out of their request documents
 // into the messages collection, and reports whether it found any. Each
@@ -20,39 +35,115 @@ func (n *Notifier) relayOnce(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Instances that relay at the same time mostly take different requests.
+	rand.Shuffle(len(reqs), func(i, j int) { reqs[i], reqs[j] = reqs[j], reqs[i] })
+	read := time.Now()
 	relayed := 0
-	for _, r := range reqs {
+	for chunk := range slices.Chunk(reqs, relayChunk) {
 		if ctx.Err() != nil {
 			break
 		}
-		var keys []string
+		// The list is a snapshot: another instance may have relayed some
+		// of these since. A read by ID is much cheaper than trying.
+		if time.Since(read) > time.Second {
+			if chunk, err = n.reread(ctx, chunk); err != nil {
+				return relayed > 0, err
+			}
+		}
+		k, err := n.relayChunk(ctx, chunk)
+		relayed += k
+		if err != nil {
+			return relayed > 0, err
+		}
+	}
+	return relayed > 0, nil
+}
+
+// reread returns the current version of the requests, leaving out those
+// that are gone.
+func (n *Notifier) reread(ctx context.Context, reqs []*wijkhelpt.Request) ([]*wijkhelpt.Request, error) {
+	out := make([]*wijkhelpt.Request, 0, len(reqs))
+	for _, r := range reqs {
+		fresh, err := n.st.FindRequest(ctx, r.ID)
+		switch {
+		case wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound:
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, fresh)
+	}
+	return out, nil
+}
+
+// relayChunk relays the pending messages of a few requests and returns how
+// many it relayed.
+func (n *Notifier) relayChunk(ctx context.Context, reqs []*wijkhelpt.Request) (int, error) {
+	var ds []*wijkhelpt.Delivery
+	keys := map[string][]string{}
+	for _, r := range reqs {
 		for _, m := range r.Outbox {
 			if m.Relayed {
 				continue
 			}
 			if !m.Cancelled {
-				if _, err := n.st.InsertMessage(ctx, n.delivery(r, m)); err != nil {
-					return relayed > 0, err
-				}
+				ds = append(ds, n.delivery(r, m))
 			}
-			keys = append(keys, m.Key)
+			keys[r.ID] = append(keys[r.ID], m.Key)
 		}
-		if len(keys) == 0 {
-			continue
-		}
-		_, err := n.st.UpdateRequest(ctx, r.ID, func(r *wijkhelpt.Request) error {
-			r.MarkRelayed(keys...)
-			return nil
-		})
-		if err != nil {
-			return relayed > 0, err
-		}
-		relayed += len(keys)
 	}
-	if relayed > 0 {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	if len(ds) > 0 {
+		if err := n.st.InsertMessages(ctx, ds); err != nil {
+			return 0, err
+		}
 		n.wakeWorkers()
 	}
-	return relayed > 0, nil
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		relayed int
+		first   error
+		slots   = make(chan struct{}, relayParallel)
+	)
+	for id, ks := range keys {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			_, err := n.st.UpdateRequest(ctx, id, func(r *wijkhelpt.Request) error {
+				if !unrelayed(r, ks) {
+					return errSkip // another instance marked them meanwhile
+				}
+				r.MarkRelayed(ks...)
+				return nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil, errors.Is(err, errSkip):
+				relayed += len(ks)
+			case wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound:
+			case first == nil:
+				first = err
+			}
+		}()
+	}
+	wg.Wait()
+	return relayed, first
+}
+
+// unrelayed reports whether any of the messages with the given keys is
+// still waiting to be relayed.
+func unrelayed(r *wijkhelpt.Request, keys []string) bool {
+	for _, m := range r.Outbox {
+		if !m.Relayed && slices.Contains(keys, m.Key) {
+			return true
+		}
+	}
+	return false
 }
 
 // delivery renders an outbox message. A message that cannot be rendered (a

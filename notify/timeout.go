@@ -40,7 +40,8 @@ func (n *Notifier) timeoutsOnce(ctx context.Context) (bool, error) {
 		}
 	}
 	if ended > 0 {
-		n.Wake()
+		wake(n.wakeRelay) // in case a transition queued a message
 	}
-	return false, nil
+	// A full batch may have left more behind: look again at once.
+	return len(reqs) == timeoutBatch && ended > 0, nil
 }

@@ -82,7 +82,9 @@ func newTwilioSender(cfg Config) (*twilioSender, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Transport:     &rewriteTransport{base: u, next: http.DefaultTransport.(*http.Transport).Clone()},
 	}
-	c := &client.Client{Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken), HTTPClient: hc}
+	c := &client.Client{Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken), HTTPClient: hc,
+		// Which instance sent a message, for Twilio's request logs.
+		UserAgentExtensions: []string{"wijkhelpt/" + url.PathEscape(cfg.Instance)}}
 	c.SetAccountSid(cfg.AccountSID)
 	rc := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
 	rc.SetEdge("")
@@ -137,14 +139,29 @@ func (s *twilioSender) send(ctx context.Context, d *wijkhelpt.Delivery) (string,
 	return *m.Sid, nil
 }
 
-// lookup lists the messages to d.To twice: filtered on DateSent (the sent
-// ones, however many there are) and the newest page unfiltered (those
-// still queued have no date_sent yet and fall outside any DateSent filter).
+// lookup looks for d among the messages to d.To. It reads the newest page
+// of them first, unfiltered, because a message still waiting in Twilio's
+// queue has no date_sent and falls outside any DateSent filter. Only when
+// there are more messages than that page holds does it also list those
+// sent since `since` (filtered on DateSent, however many there are).
 func (s *twilioSender) lookup(ctx context.Context, d *wijkhelpt.Delivery, since time.Time, taken func(string) bool) (string, bool, error) {
+	np := &openapi.ListMessageParams{}
+	np.SetTo(d.To)
+	np.SetPageSize(lookupPage)
+	recent, err := s.rc.Api.PageMessage(np, "", "")
+	if err != nil {
+		return "", false, err
+	}
+	if sid, ok := s.match(recent.Messages, d, since, taken); ok {
+		return sid, true, nil
+	}
+	if recent.NextPageUri == nil || *recent.NextPageUri == "" {
+		return "", false, nil // that page held every message to the number
+	}
 	lp := &openapi.ListMessageParams{}
 	lp.SetTo(d.To)
 	// Twilio filters DateSent by day in UTC: start a day early to be safe
-	// across midnight; the creation time is checked below.
+	// across midnight; the creation time is checked in match.
 	lp.SetDateSentAfter(since.UTC().Add(-24 * time.Hour).Truncate(24 * time.Hour))
 	lp.SetPageSize(200)
 	lp.SetLimit(1000)
@@ -152,14 +169,18 @@ func (s *twilioSender) lookup(ctx context.Context, d *wijkhelpt.Delivery, since 
 	if err != nil {
 		return "", false, err
 	}
-	np := &openapi.ListMessageParams{}
-	np.SetTo(d.To)
-	np.SetPageSize(50)
-	recent, err := s.rc.Api.PageMessage(np, "", "")
-	if err != nil {
-		return "", false, err
-	}
-	for _, m := range append(sent, recent.Messages...) {
+	sid, ok := s.match(sent, d, since, taken)
+	return sid, ok, nil
+}
+
+// lookupPage is how many of the newest messages to a number a look-up reads
+// in its first call.
+const lookupPage = 50
+
+// match finds d among messages Twilio listed: the same text, from our
+// sender, created since `since`, and not another message's.
+func (s *twilioSender) match(ms []openapi.ApiV2010Message, d *wijkhelpt.Delivery, since time.Time, taken func(string) bool) (string, bool) {
+	for _, m := range ms {
 		if m.Sid == nil || m.Body == nil || *m.Body != d.Body {
 			continue
 		}
@@ -177,9 +198,9 @@ func (s *twilioSender) lookup(ctx context.Context, d *wijkhelpt.Delivery, since 
 		if taken(*m.Sid) {
 			continue
 		}
-		return *m.Sid, true, nil
+		return *m.Sid, true
 	}
-	return "", false, nil
+	return "", false
 }
 
 // outcome is what became of one send.

@@ -8,24 +8,29 @@ import (
 	"wijkhelpt"
 )
 
-// TestAPIAccess calls every API route as every role (by session and by
-// token) and anonymously, and checks the status and that no response holds
-// personal data the caller may not see.
-func TestAPIAccess(t *testing.T) {
-	f := NewFixture(t)
-	matchID := f.Matched.Matches[0].ID
-	offerPhones := []string{"+31611111111", "+31622222222"}
-	all := slices.Concat(f.OpenPersonal, f.MatchedPersonal, offerPhones)
+// apiRow is one line of the API access table: a call, the status each
+// caller gets, and the personal values each caller may see in the answer.
+type apiRow struct {
+	name   string
+	method string
+	path   string
+	body   any
+	want   map[string]int
+	sees   map[string][]string
+}
 
-	// sees lists, per caller, the personal values the route may show them.
-	type row struct {
-		name   string
-		method string
-		path   string
-		body   any
-		want   map[string]int
-		sees   map[string][]string
-	}
+// apiPersonal is all personal data the API table looks for.
+func apiPersonal(f *Fixture) []string {
+	return slices.Concat(f.OpenPersonal, f.MatchedPersonal, []string{"+31611111111", "+31622222222"})
+}
+
+// apiRows lists every API route (TestEveryRouteHasAccessRows checks that
+// none is missing) with what each caller gets. Calls that would change
+// something are made so that they are refused, or change only what the
+// table does not look at again.
+func apiRows(f *Fixture) []apiRow {
+	matchID := f.Matched.Matches[0].ID
+	unknownMatch := f.Open.ID + "-9"
 	staffSeeAll := func(extra map[string][]string, values ...string) map[string][]string {
 		m := map[string][]string{"phone": values, "mediator": values, "admin": values}
 		for k, v := range extra {
@@ -37,7 +42,7 @@ func TestAPIAccess(t *testing.T) {
 		"houseNumber": "1", "categories": []string{"tuin"}}
 	newRequest := map[string]any{"text": "Wie kan mijn heg snoeien?", "postcode": "3962 AA", "houseNumber": "4",
 		"contact": map[string]any{"name": "Ans Post", "phone": "06-44444444"}, "consent": "web"}
-	rows := []row{
+	return []apiRow{
 		{name: "list requests", method: "GET", path: "/api/v1/requests",
 			want: codes(401, 403, 403, 200, 200, 200)},
 		{name: "get open request", method: "GET", path: "/api/v1/requests/" + f.Open.ID,
@@ -69,7 +74,14 @@ func TestAPIAccess(t *testing.T) {
 		// Accepting an accepted match changes nothing: 409 once allowed.
 		{name: "accept match", method: "POST", path: "/api/v1/matches/" + matchID + "/accept",
 			want: codes(401, 409, 404, 403, 409, 409)},
-		{name: "decline unknown match", method: "POST", path: "/api/v1/matches/" + f.Open.ID + "-9/decline",
+		{name: "decline unknown match", method: "POST", path: "/api/v1/matches/" + unknownMatch + "/decline",
+			want: codes(401, 404, 404, 403, 404, 404)},
+		// Completing needs the hours: refused before anything changes.
+		{name: "complete without hours", method: "POST", path: "/api/v1/matches/" + matchID + "/complete",
+			body: map[string]any{"hours": -1}, want: codes(401, 422, 404, 403, 422, 422)},
+		{name: "complete unknown match", method: "POST", path: "/api/v1/matches/" + unknownMatch + "/complete",
+			body: map[string]any{"hours": 1}, want: codes(401, 404, 404, 403, 404, 404)},
+		{name: "cancel unknown match", method: "POST", path: "/api/v1/matches/" + unknownMatch + "/cancel",
 			want: codes(401, 404, 404, 403, 404, 404)},
 		{name: "callbacks", method: "GET", path: "/api/v1/callbacks",
 			want: codes(401, 403, 403, 200, 200, 200)},
@@ -78,12 +90,20 @@ func TestAPIAccess(t *testing.T) {
 		{name: "unknown route", method: "GET", path: "/api/v1/nothing",
 			want: codes(404, 404, 404, 404, 404, 404)},
 	}
+}
+
+// TestAPIAccess calls every API route as every role (by session and by
+// token) and anonymously, and checks the status and that no response holds
+// personal data the caller may not see.
+func TestAPIAccess(t *testing.T) {
+	f := NewFixture(t)
+	all := apiPersonal(f)
 	for _, via := range []string{"session", "token"} {
 		callers := f.Session
 		if via == "token" {
 			callers = f.Bearer
 		}
-		for _, r := range rows {
+		for _, r := range apiRows(f) {
 			for _, who := range Callers {
 				t.Run(via+"/"+r.name+"/"+who, func(t *testing.T) {
 					resp := f.Do(t, callers[who], JSONRequest(t, r.method, r.path, r.body))

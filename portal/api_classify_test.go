@@ -6,7 +6,7 @@ import (
 )
 
 func TestClassify(t *testing.T) {
-	f := NewFixture(t)
+	f := NewFixture(t, StoppedClock)
 	resp := f.Do(t, Caller{}, JSONRequest(t, http.MethodPost, "/api/v1/classify",
 		map[string]any{"text": "mevrouw belt: kan er iemand boodschappen voor haar doen bij de supermarkt?"}))
 	if resp.Status != http.StatusOK {

@@ -251,7 +251,7 @@ func TestListRequests(t *testing.T) {
 }
 
 func TestIntakeRateLimited(t *testing.T) {
-	f := NewFixture(t)
+	f := NewFixture(t, StoppedClock)
 	bad := map[string]any{"text": ""} // refused, but counted: the limit protects the geocoder too
 	for i := 1; i <= 30; i++ {
 		if got := f.Do(t, Caller{}, JSONRequest(t, http.MethodPost, "/api/v1/requests", bad)).Status; got != 422 {

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"wijkhelpt"
+	"wijkhelpt/portal"
 )
 
 // viewerOf asks the test route who the portal thinks the caller is.
@@ -131,7 +133,7 @@ func TestLoginRefused(t *testing.T) {
 }
 
 func TestLoginThrottledPerAccount(t *testing.T) {
-	f := NewFixture(t)
+	f := NewFixture(t, StoppedClock)
 	for i := 1; i <= 5; i++ {
 		if resp := login(t, f, "phone@wijkhelpt.test", "fout wachtwoord"); resp.Status != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: status %d, want 401", i, resp.Status)
@@ -152,7 +154,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 }
 
 func TestLoginThrottledPerAddress(t *testing.T) {
-	f := NewFixture(t)
+	f := NewFixture(t, StoppedClock)
 	emails := []string{"a", "b", "c", "d", "e", "f", "g"}
 	n := 0
 	for n < 30 {
@@ -284,5 +286,102 @@ func TestBearerTokens(t *testing.T) {
 				t.Errorf("status %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSessionIdleTimeout: a staff session ends after 30 minutes without
+// use, and every use moves that end on; a volunteer's lasts longer. The
+// portal's clock is moved by hand; the session lives in the store.
+func TestSessionIdleTimeout(t *testing.T) {
+	clock := NewManualClock()
+	f := NewFixture(t, clock.Use)
+	loggedIn := func(t *testing.T, cookie string) bool {
+		t.Helper()
+		return viewerOf(t, f, Caller{Cookie: cookie})["loggedIn"] == true
+	}
+	sessionOf := func(t *testing.T, email string) string {
+		t.Helper()
+		resp := login(t, f, email, TestPassword)
+		ck, ok := resp.Cookie("wh")
+		if resp.Status != http.StatusNoContent || !ok {
+			t.Fatalf("login %s: status %d, cookie %v", email, resp.Status, ok)
+		}
+		return ck.Value
+	}
+	steps := []struct {
+		after time.Duration
+		staff bool // still logged in
+		vol   bool
+	}{
+		{29 * time.Minute, true, true},
+		{29 * time.Minute, true, true}, // 58 minutes after login, 29 after the last use
+		{31 * time.Minute, false, true},
+		{8 * time.Hour, false, false},
+	}
+	staff, vol := sessionOf(t, "mediator@wijkhelpt.test"), sessionOf(t, "volunteer@wijkhelpt.test")
+	for i, st := range steps {
+		clock.Add(st.after)
+		if got := loggedIn(t, staff); got != st.staff {
+			t.Errorf("step %d (+%v): staff logged in = %v, want %v", i, st.after, got, st.staff)
+		}
+		if got := loggedIn(t, vol); got != st.vol {
+			t.Errorf("step %d (+%v): volunteer logged in = %v, want %v", i, st.after, got, st.vol)
+		}
+	}
+	// An ended session is gone from the store, not only refused.
+	if _, err := f.DB.FindSession(t.Context(), wijkhelpt.HashToken(staff)); wijkhelpt.ErrorCodeOf(err) != wijkhelpt.ErrNotFound {
+		t.Errorf("ended staff session still stored: %v", err)
+	}
+}
+
+// TestSecureSessionCookie: behind HTTPS the session cookie is
+// __Host-wh: Secure, HttpOnly, SameSite=Lax, for the whole site and no
+// other domain. The store keeps only the hash of its value, and a cookie
+// without the prefix is not accepted in its place.
+func TestSecureSessionCookie(t *testing.T) {
+	const public = "https://wijkhelpt.test"
+	f := NewFixture(t, func(d *portal.Deps) { d.SecureCookies, d.PublicURL = true, public })
+	first := f.Do(t, Caller{}, httptest.NewRequest(http.MethodGet, public+"/test/viewer", nil))
+	csrf, ok := first.Cookie("__Host-wh-csrf")
+	if !ok || !csrf.Secure {
+		t.Fatalf("no secure __Host-wh-csrf cookie: %+v", csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, public+"/test/login", strings.NewReader(url.Values{
+		"email": {"phone@wijkhelpt.test"}, "password": {TestPassword}, "_csrf": {csrf.Value}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", public)
+	req.AddCookie(&http.Cookie{Name: "__Host-wh-csrf", Value: csrf.Value})
+	resp := f.Do(t, Caller{}, req)
+	if resp.Status != http.StatusNoContent {
+		t.Fatalf("login: status %d\n%s", resp.Status, resp.Body)
+	}
+	ck, ok := resp.Cookie("__Host-wh")
+	if !ok || ck.Value == "" {
+		t.Fatalf("no __Host-wh cookie; headers %v", resp.Header)
+	}
+	if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
+		t.Errorf("session cookie %+v, want Secure, HttpOnly, SameSite=Lax, Path=/ and no Domain", ck)
+	}
+	if _, ok := resp.Cookie("wh"); ok {
+		t.Error("a cookie without the __Host- prefix was set too")
+	}
+	if _, err := f.DB.FindSession(t.Context(), ck.Value); wijkhelpt.ErrorCodeOf(err) != wijkhelpt.ErrNotFound {
+		t.Errorf("the store finds the session by the cookie's own value (%v): it must keep only the hash", err)
+	}
+	if _, err := f.DB.FindSession(t.Context(), wijkhelpt.HashToken(ck.Value)); err != nil {
+		t.Errorf("session not stored under the cookie's hash: %v", err)
+	}
+	viewer := func(name string) map[string]any {
+		req := httptest.NewRequest(http.MethodGet, public+"/test/viewer", nil)
+		req.AddCookie(&http.Cookie{Name: name, Value: ck.Value})
+		var v map[string]any
+		f.Do(t, Caller{}, req).JSON(t, &v)
+		return v
+	}
+	if v := viewer("__Host-wh"); v["loggedIn"] != true || v["role"] != "phone" {
+		t.Errorf("with __Host-wh: %v", v)
+	}
+	if v := viewer("wh"); v["loggedIn"] != false {
+		t.Errorf("the same value in a cookie without the prefix logs in: %v", v)
 	}
 }

@@ -2,16 +2,20 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"wijkhelpt/notify"
@@ -24,11 +28,21 @@ import (
 // engine, and the notify package sending through its Twilio double, all
 // served on a local port. Every page it passes is checked for basic
 // accessibility (a language, a label per field, targets of 44 by 44 pixels,
-// no sideways scrolling at 200% zoom) and photographed into
-// testdata/screenshots/.
+// no sideways scrolling at 200% zoom; on some, a visible focus on everything
+// the Tab key reaches) and photographed into testdata/screenshots/.
+//
+// Every browser step is bounded (wait), and so are starting Chromium and
+// stopping the site: a broken page or browser fails the test, never hangs it.
 
 // screenshotDir holds the screenshots; it is git-ignored.
 const screenshotDir = "testdata/screenshots"
+
+// readmeImages is where the README's pictures live. The browser test
+// writes them only when WIJKHELPT_UPDATE_SCREENSHOTS=1, so that an
+// ordinary test run leaves the tracked files alone:
+//
+//	WIJKHELPT_UPDATE_SCREENSHOTS=1 go test -run TestBrowser ./portal/
+const readmeImages = "../docs/img"
 
 // chromiumPath finds Debian's Chromium. The browser tests need it: `make
 // test` (see the README) installs it when it is missing.
@@ -54,6 +68,7 @@ type site struct {
 	tw      *twiliotest.Server
 	base    string
 	browser context.Context
+	start   time.Time
 }
 
 // startSite serves the portal on 127.0.0.1:0 with its background work
@@ -79,13 +94,22 @@ func startSite(t *testing.T) *site {
 	go func() { _ = f.Engine.Follow(ctx, f.DB, 50*time.Millisecond); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
-		<-done
+		for range 2 {
+			if !within(10*time.Second, done) {
+				t.Errorf("background work did not stop within 10s")
+				break
+			}
+		}
 		if err := f.App.ShutdownWithTimeout(5 * time.Second); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("the server did not stop within 10s")
 		}
 	})
 
@@ -106,13 +130,41 @@ func startSite(t *testing.T) *site {
 	)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(browser); err != nil {
+	// The first Run starts Chromium and must not carry a timeout (the
+	// browser would live only as long as it): it is bounded from outside,
+	// and cancelling the allocator kills a browser that hangs.
+	if err := startBounded(browser, func() { cancelBrowser(); cancelAlloc() }); err != nil {
 		t.Fatalf("start chromium %s: %v", chromium, err)
 	}
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &site{t: t, f: f, tw: tw, base: base, browser: browser}
+	return &site{t: t, f: f, tw: tw, base: base, browser: browser, start: time.Now()}
+}
+
+// startBounded makes the first Run on a chromedp context (which starts
+// the browser or opens the tab), giving up after a minute: then it calls
+// stop, which must end what hangs, and reports the hang.
+func startBounded(ctx context.Context, stop func()) error {
+	errc := make(chan error, 1)
+	go func() { errc <- chromedp.Do(ctx) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(time.Minute):
+		stop()
+		return errors.New("no answer within a minute")
+	}
+}
+
+// within reports whether c delivers within d.
+func within[T any](d time.Duration, c <-chan T) bool {
+	select {
+	case <-c:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // tab is one person's browser: a browser context of its own, so that
@@ -128,6 +180,12 @@ func (s *site) tab(who string) *tab {
 	ctx, cancel := chromedp.NewContext(s.browser, chromedp.WithNewBrowserContext())
 	s.t.Cleanup(cancel)
 	tb := &tab{s: s, who: who, ctx: ctx}
+	// The first Run on a context opens its tab and ties the tab's life to the
+	// context it is given, so it must not be a step's timeout context (the
+	// tab would close when the step ends); startBounded bounds it instead.
+	if err := startBounded(ctx, cancel); err != nil {
+		s.t.Fatalf("open a tab for %s: %v", who, err)
+	}
 	tb.do(chromedp.EmulateViewport(1280, 900))
 	return tb
 }
@@ -138,8 +196,14 @@ const wait = 15 * time.Second
 
 func (b *tab) fatalf(format string, args ...any) {
 	b.s.t.Helper()
-	loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-	b.screenshot("failure")
+	// The browser may be what failed: every look at it here is bounded too.
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		loc = "(unknown: " + err.Error() + ")"
+	}
+	b.screenshot(b.who + "-failure")
 	b.s.t.Fatalf("%s at %s: %s", b.who, loc, fmt.Sprintf(format, args...))
 }
 
@@ -184,17 +248,46 @@ func (b *tab) text(sel string) string {
 // until waits for a JavaScript condition to become true.
 func (b *tab) until(what, cond string) {
 	b.s.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, wait)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		b.fatalf("waiting for %s: %v", what, err)
+	// The condition is asked again and again from here rather than polled
+	// inside the page (chromedp.Poll), because a page that navigates away
+	// takes an in-page poll with it: errors while a new page loads are
+	// expected and only the last one is reported.
+	deadline := time.Now().Add(wait)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
 	}
+	b.fatalf("waiting for %s: %v", what, last)
 }
 
 // fill types into a field by its id, replacing what was there.
 func (b *tab) fill(id, value string) {
 	b.s.t.Helper()
-	b.do(chromedp.SetValue(chromedp.ID(id), ""), chromedp.SendKeys(chromedp.ID(id), value))
+	// chromedp's SetValue cannot set an empty value (it reads the result
+	// back and takes "" for a failure), so the field is emptied by script.
+	if !js[bool](b, `(e => { if (!e) return false; e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); return true })(document.getElementById(`+strconv.Quote(id)+`))`) {
+		b.fatalf("no field %s", id)
+	}
+	b.insert(id, value)
+}
+
+// insert puts text into a field at the cursor as the browser's text input
+// does (the page sees input events), in one step rather than a key event per
+// character: typing key by key costs a round trip per key. The phone intake,
+// where the keys themselves matter, uses typeAt.
+func (b *tab) insert(id, text string) {
+	b.s.t.Helper()
+	b.do(chromedp.Focus(chromedp.ID(id)), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: text})
+		return err
+	}))
 }
 
 // submit clicks a button and waits until the page it leads to has a
@@ -247,6 +340,7 @@ const a11yScript = `(() => {
 // pixels wide), and takes a full-page screenshot.
 func (b *tab) check(name string) {
 	b.s.t.Helper()
+	b.s.t.Logf("%6.1fs %s", time.Since(b.s.start).Seconds(), name)
 	if problems := js[[]string](b, a11yScript); len(problems) > 0 {
 		b.screenshot(name)
 		b.fatalf("page %s: accessibility problems:\n  %s", name, strings.Join(problems, "\n  "))
@@ -262,8 +356,65 @@ func (b *tab) check(name string) {
 	b.screenshot(name)
 }
 
+// focusScript describes how the focused element shows its focus: "" when
+// its look changes with the focus (outline, shadow, background, colour or
+// underline: something a sighted keyboard user can see), else what lacks it.
+// It compares the element focused and unfocused, so that a shadow a button
+// always has does not count as a focus indicator.
+const focusScript = `(() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return "nothing focused";
+  const look = () => { const st = getComputedStyle(e);
+    return [st.outlineStyle, st.outlineWidth, st.boxShadow, st.backgroundColor, st.color, st.textDecorationLine].join("|"); };
+  const focused = look();
+  e.blur();
+  const unfocused = look();
+  e.focus();
+  const name = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + JSON.stringify((e.textContent || e.name || "").trim().slice(0, 30));
+  if (document.activeElement !== e) return "focus lost on " + name;
+  return focused !== unfocused ? "" : "no visible focus on " + name;
+})()`
+
+// checkFocus presses Tab n times from the top of the page and checks that
+// every element the keyboard reaches shows that it has the focus. It moves
+// the focus, so it runs after the steps that rely on where the focus is.
+func (b *tab) checkFocus(name string, n int) {
+	b.s.t.Helper()
+	js[bool](b, `(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)`)
+	var problems []string
+	for i := 0; i < n; i++ {
+		b.do(chromedp.KeyEvent("\t"))
+		if p := js[string](b, focusScript); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		b.screenshot(name + "-focus")
+		b.fatalf("page %s: %s", name, strings.Join(problems, "; "))
+	}
+}
+
+// readmeImage writes what the window shows (not the whole page, to keep
+// the file small) as one of the README's pictures, when asked to.
+func (b *tab) readmeImage(name string) {
+	b.s.t.Helper()
+	if os.Getenv("WIJKHELPT_UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
+	js[bool](b, `(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)`)
+	png := run(b, chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(readmeImages, 0o755); err != nil {
+		b.s.t.Fatal(err)
+	}
+	file := filepath.Join(readmeImages, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.s.t.Fatal(err)
+	}
+	b.s.t.Logf("wrote %s (%d bytes)", file, len(png))
+}
+
 func (b *tab) screenshot(name string) {
-	ctx, cancel := context.WithTimeout(b.ctx, wait)
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -304,10 +455,12 @@ func TestBrowser(t *testing.T) {
 	res := s.tab("resident")
 	res.open("/")
 	res.check("home")
+	res.checkFocus("home", 10)
 	res.do(chromedp.Click(chromedp.CSS(`a.big-choice[href="/hulpvraag"]`)), chromedp.WaitVisible(chromedp.ID("f-text")))
 	res.check("request-form")
+	res.readmeImage("hulpvraag")
 	question := "Ik kan sinds mijn val niet meer zelf boodschappen doen. Wie haalt dinsdag mijn boodschappen bij de supermarkt?"
-	res.do(chromedp.SendKeys(chromedp.ID("f-text"), question))
+	res.insert("f-text", question)
 	res.until("a category suggested from the text", `document.getElementById("f-categories").value === "boodschappen"`)
 	if got := res.text("#f-text-suggest"); !strings.Contains(got, "Boodschappen") {
 		res.fatalf("suggestion text = %q, want it to name Boodschappen", got)
@@ -343,6 +496,7 @@ func TestBrowser(t *testing.T) {
 		res.fatalf("focus is on %q, want the error summary", got)
 	}
 	res.check("request-form-errors")
+	res.checkFocus("request-form-errors", 12)
 	res.fill("f-postcode", "3961 BE")
 	res.fill("f-contact-phone", "06-24681357")
 	res.do(chromedp.Click(chromedp.CSS(`label[for="f-consent"]`)))
@@ -438,7 +592,7 @@ func TestBrowser(t *testing.T) {
 	med := s.tab("mediator")
 	med.login("mediator@wijkhelpt.test", "/bemiddeling")
 	med.check("queue")
-	med.do(chromedp.Click(chromedp.Search(`//a[contains(., "`+phoneRef+`")]`)))
+	med.do(chromedp.Click(chromedp.Search(`//a[contains(., "` + phoneRef + `")]`)))
 	med.until("the request page", `document.title.startsWith("`+phoneRef+`")`)
 	// The engine follows the store; the new volunteer shows up within a poll.
 	for i := 0; !strings.Contains(js[string](med, `(document.getElementById("suggestions") || {}).textContent || ""`), "Anna"); i++ {
@@ -455,6 +609,8 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	med.check("mediation-request")
+	med.readmeImage("bemiddeling")
+	med.checkFocus("mediation-request", 15)
 	med.do(chromedp.Click(chromedp.CSS(`label[for="f-offer"]`)))
 	med.submit(`#confirm-form button[type="submit"]`)
 	if got := med.text("#vrijwilligers"); !strings.Contains(got, "Anna") || !strings.Contains(got, "gevraagd") {
@@ -497,7 +653,7 @@ func TestBrowser(t *testing.T) {
 	// The caller without a mobile phone is called back with the news.
 	for i := 0; ; i++ {
 		tel.open("/telefoon")
-		if strings.Contains(tel.text("#terugbellen"), "Bep de Graaf") {
+		if strings.Contains(tel.text("#terugbellen"), phoneRef) {
 			break
 		}
 		if i == 50 {
@@ -505,8 +661,9 @@ func TestBrowser(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if got := tel.text("#terugbellen"); !strings.Contains(got, "Anna") {
-		tel.fatalf("the call-back text does not name the volunteer: %q", got)
+	if got := tel.text("#terugbellen"); !strings.Contains(got, "Bep") || !strings.Contains(got, "+31343123456") ||
+		!strings.Contains(got, "Anna") {
+		tel.fatalf("the call-back reads %q, want the caller's name and number and the volunteer's name", got)
 	}
 	tel.check("phone-callbacks")
 
@@ -549,4 +706,3 @@ func (s *site) waitSMS(phone, want string) string {
 	s.t.Fatalf("no SMS to %s containing %q; got %q", phone, want, got)
 	return ""
 }
-

@@ -63,7 +63,6 @@ func attentionName(reason string) wijkhelpt.Text {
 	return wijkhelpt.T("Kijk hier nog eens naar.", "Please look at this again.")
 }
 
-
 // flashTexts maps the short flash codes that travel in the redirect URL to
 // their texts; a code in the URL never carries personal data.
 func flashTexts() map[string]wijkhelpt.Text {

@@ -235,17 +235,12 @@ func field(p *page, name string, kv ...any) (fieldView, error) {
 			return f, fmt.Errorf("portal: field %s: unknown key %q", name, k)
 		}
 	}
-	if f.Type == "radio" || f.Type == "checkbox" {
-		for i := range f.Options {
-			if f.Type == "radio" {
-				f.Options[i].Selected = p.Form.Is(name, f.Options[i].Value)
-			} else {
-				f.Options[i].Selected = p.Form.Has(name, f.Options[i].Value)
-			}
-		}
-	}
-	if f.Type == "select" {
-		for i := range f.Options {
+	// Options are a checkbox group (several may be chosen), or a radio group
+	// or a select (the "select" partial takes no type): one value.
+	for i := range f.Options {
+		if f.Type == "checkbox" {
+			f.Options[i].Selected = p.Form.Has(name, f.Options[i].Value)
+		} else {
 			f.Options[i].Selected = p.Form.Is(name, f.Options[i].Value)
 		}
 	}

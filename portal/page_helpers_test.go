@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,50 @@ func (f *Fixture) DoPage(tb testing.TB, who string, req *http.Request) Response 
 		req.Header.Set("Origin", TestPublicURL)
 	}
 	return f.Do(tb, f.Session[who], req)
+}
+
+// StoppedClock stops the portal's clock at the moment the fixture is
+// built. Rate limits count in fixed windows (a minute, an hour): a test
+// that counts up to a limit on the running clock fails when a window ends
+// halfway.
+func StoppedClock(d *portal.Deps) {
+	now := time.Now()
+	d.Now = func() time.Time { return now }
+}
+
+// ManualClock is a portal clock that tests move by hand.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock starts a clock at the current time.
+func NewManualClock() *ManualClock { return &ManualClock{now: time.Now()} }
+
+// Now is the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock on.
+func (c *ManualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Use makes the clock the portal's.
+func (c *ManualClock) Use(d *portal.Deps) { d.Now = c.Now }
+
+// User is the fixture's user behind a caller name of Callers (not
+// "anonymous").
+func (f *Fixture) User(who string) *wijkhelpt.User {
+	if who == "volunteer2" {
+		return f.Volunteer2
+	}
+	return f.Users[wijkhelpt.Role(who)]
 }
 
 // AnonymousCSRF returns the CSRF token a visitor's browser gets with its

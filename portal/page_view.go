@@ -355,4 +355,3 @@ func (v *views) render(c *fiber.Ctx, status int, name string, p *page) error {
 	c.Set("Content-Language", p.Lang)
 	return c.Status(status).Send(buf.Bytes())
 }
-

@@ -101,6 +101,20 @@ func TestCSRFChangesNothing(t *testing.T) {
 			r.Header.Set("Origin", "https://evil.example")
 			return r
 		}},
+		// A mediator's own form: cancelling the matched request would change
+		// it, so the check below sees any slip.
+		{"mediator form without token", func() *http.Request {
+			r := FormRequest("/bemiddeling/"+f.Matched.ID+"/annuleren", url.Values{"cancelReason": {"test"}})
+			r.AddCookie(&http.Cookie{Name: "wh", Value: mediator.Cookie})
+			r.Header.Set("Origin", TestPublicURL)
+			return r
+		}},
+		{"mediator form from another site", func() *http.Request {
+			r := FormRequest("/bemiddeling/"+f.Matched.ID+"/annuleren", url.Values{"cancelReason": {"test"}, "_csrf": {mediator.CSRF}})
+			r.AddCookie(&http.Cookie{Name: "wh", Value: mediator.Cookie})
+			r.Header.Set("Referer", "https://evil.example/bemiddeling")
+			return r
+		}},
 		{"API with cookie, no token", func() *http.Request {
 			r := JSONRequest(t, http.MethodPost, "/api/v1/requests", request)
 			r.AddCookie(&http.Cookie{Name: "wh", Value: mediator.Cookie})
@@ -157,7 +171,8 @@ func TestSecurityHeaders(t *testing.T) {
 				d.PublicURL = "https://wijkhelpt.test"
 			}
 		})
-		for _, path := range []string{"/healthz", "/api/v1/requests", "/test/viewer", "/geen-pagina"} {
+		for _, path := range []string{"/healthz", "/api/v1/requests", "/test/viewer", "/geen-pagina", "/", "/hulpvraag",
+			"/webhooks/twilio/sms"} {
 			resp := f.Do(t, Caller{}, JSONRequest(t, http.MethodGet, path, nil))
 			h := resp.Header
 			checks := map[string]string{

@@ -14,7 +14,8 @@ import (
 // encoding documents is most of the work of a rebuild and parallelises
 // well. Documents of one ID are never in two batches at once, so a
 // document changed during the rebuild cannot have its older version land
-// last. The cursors are stored by the caller's final batch.
+// last. The cursors are stored by the caller's final batch; the documents
+// above them are remembered as seen, as catchUp does.
 func (ix *Index) bulkLoad(ctx context.Context, g *generation, src Source, report func(int)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -87,6 +88,7 @@ func (ix *Index) bulkLoad(ctx context.Context, g *generation, src Source, report
 						clear(sent)
 					}
 					sent[it.id] = true
+					st.seen[it.id] = max(st.seen[it.id], it.rev)
 					chunk = append(chunk, it)
 					if len(chunk) >= buildBatchDocs {
 						if err := flush(false); err != nil {
@@ -110,6 +112,16 @@ func (ix *Index) bulkLoad(ctx context.Context, g *generation, src Source, report
 	}
 	if perr != nil {
 		return perr
+	}
+	// What lies above the cursors is indexed: the follower, which starts
+	// there, need not index it again.
+	for _, st := range g.feeds {
+		from := st.cur.From()
+		for id, rev := range st.seen {
+			if rev <= from {
+				delete(st.seen, id)
+			}
+		}
 	}
 	return nil
 }

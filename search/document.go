@@ -88,7 +88,11 @@ func (d *documents) offer(o *wijkhelpt.Offer) *document.Document {
 	d.text(doc, typeOffer, fieldFirst, o.FirstName())
 	d.text(doc, typeOffer, fieldText, o.Text)
 	d.text(doc, typeOffer, fieldCategories, codeList(o.Categories))
-	d.text(doc, typeOffer, fieldSlots, codeList(o.Slots))
+	slots := codeList(o.Slots)
+	if slots == "" {
+		slots = anySlot
+	}
+	d.text(doc, typeOffer, fieldSlots, slots)
 	d.geo(doc, typeOffer, o.Location.Point)
 	// Only an offer that may be suggested counts as active here.
 	s := d.spec(typeOffer, fieldActive)

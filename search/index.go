@@ -209,6 +209,14 @@ func (ix *Index) Rebuild(ctx context.Context, src Source, progress func(done, to
 		return err
 	}
 	ix.writeMu.Lock()
+	if ix.closed.Load() {
+		// Closed while building: the new index must neither answer
+		// queries nor stay open.
+		ix.writeMu.Unlock()
+		_ = g.idx.Close()
+		_ = os.RemoveAll(filepath.Join(ix.dir, g.name))
+		return ErrClosed
+	}
 	if err := writeCurrent(ix.dir, g.name); err != nil {
 		ix.writeMu.Unlock()
 		_ = g.idx.Close()
@@ -288,7 +296,10 @@ func (ix *Index) openGeneration(name string) (*generation, error) {
 	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err != nil {
 		return nil, fmt.Errorf("%w: %s has no index: %v", ErrRebuild, name, err)
 	}
-	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": boltTimeout})
+	// A built index keeps the unsafe_batch of its bulk load in its
+	// metadata; from now on a batch must be on disk when it returns, or
+	// Close would drop what the follower wrote last.
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": boltTimeout, "unsafe_batch": false})
 	if err != nil {
 		if isLockTimeout(err) {
 			return nil, fmt.Errorf("%w: %s: %v", ErrBusy, name, err)
@@ -442,6 +453,9 @@ func (ix *Index) build(ctx context.Context, src Source, progress func(done, tota
 		_ = os.RemoveAll(filepath.Join(ix.dir, finalName))
 		return nil, err
 	}
+	// The cursors stored hold back at the oldest missing revision; the
+	// ones in memory also know which documents above it are indexed.
+	g2.feeds = g.feeds
 	return g2, nil
 }
 
@@ -459,7 +473,8 @@ func (ix *Index) removeStale(keep string) {
 			continue
 		}
 		path := filepath.Join(ix.dir, name)
-		if _, err := os.Stat(filepath.Join(path, "root.bolt")); err == nil {
+		// Scorch keeps its bolt file (and the lock on it) in store/.
+		if _, err := os.Stat(filepath.Join(path, "store", "root.bolt")); err == nil {
 			idx, err := bleve.OpenUsing(path, map[string]any{"read_only": true, "bolt_timeout": "50ms"})
 			if err != nil && isLockTimeout(err) {
 				continue // someone is building or using it

@@ -7,6 +7,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	regexpchar "github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/lang/nl"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
@@ -16,7 +17,7 @@ import (
 // MappingVersion is the version of the index layout below. Change it with
 // every change to the mapping or to what goes into a document: an index
 // built with another version is rebuilt from the store at start.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Document types and field names.
 const (
@@ -40,6 +41,9 @@ const (
 // Analysis names of our own.
 const (
 	analyzerName      = "wijkhelpt_name"
+	analyzerText      = "wijkhelpt_nl"
+	charApostrophe    = "wijkhelpt_apostrophe"
+	charUndouble      = "wijkhelpt_undouble"
 	analyzerCodes     = "wijkhelpt_codes"
 	synonymSourceName = "wijkhelpt_synonyms"
 	synonymCollection = "wijkhelpt_synonyms"
@@ -67,11 +71,51 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	m.DefaultMapping = mapping.NewDocumentDisabledMapping()
 
 	// Names: lower case, no stemming and no stop words, so that "de" in
-	// "Jan de Vries" and a short name such as "Eef" stay findable.
+	// "Jan de Vries" and a short name such as "Eef" stay findable. An
+	// apostrophe splits a name, as it splits a query (see rawWords): the
+	// word tokenizer would keep "d'hondt" whole, and "Hondt" would not
+	// find it.
+	if err := m.AddCustomCharFilter(charApostrophe, map[string]any{
+		"type":    regexpchar.Name,
+		"regexp":  "['\u2018\u2019`\u00b4]",
+		"replace": " ",
+	}); err != nil {
+		return nil, err
+	}
 	if err := m.AddCustomAnalyzer(analyzerName, map[string]any{
 		"type":          custom.Name,
+		"char_filters":  []any{charApostrophe},
 		"tokenizer":     unicode.Name,
 		"token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	// Free text: Bleve's Dutch analyser, after one repair. Its Snowball
+	// stemmer undoubles only kk, dd and tt, so "boodschappen" became
+	// "boodschapp" and "heggen" "hegg", never meeting "boodschap" and
+	// "heg". Undoubling the consonant before an ending -e or -en first
+	// brings both to one stem. One filter per consonant, in lower case:
+	// a pattern that starts with a literal is found with a plain string
+	// search, where one pattern for all (or any (?i)) would cost a third
+	// of a rebuild. A word in capitals keeps its double consonant; the
+	// query's typo tolerance still finds it.
+	undouble := make([]any, 0, len(doubled))
+	for _, c := range doubled {
+		name := charUndouble + "_" + string(c)
+		if err := m.AddCustomCharFilter(name, map[string]any{
+			"type":    regexpchar.Name,
+			"regexp":  string(c) + string(c) + `(en?)\b`,
+			"replace": string(c) + "${1}",
+		}); err != nil {
+			return nil, err
+		}
+		undouble = append(undouble, name)
+	}
+	if err := m.AddCustomAnalyzer(analyzerText, map[string]any{
+		"type":          custom.Name,
+		"char_filters":  undouble,
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{lowercase.Name, nl.StopName, nl.SnowballStemmerName},
 	}); err != nil {
 		return nil, err
 	}
@@ -87,7 +131,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	if err := m.AddSynonymSource(synonymSourceName, map[string]any{
 		"collection": synonymCollection,
-		"analyzer":   nl.AnalyzerName,
+		"analyzer":   analyzerText,
 	}); err != nil {
 		return nil, err
 	}
@@ -108,7 +152,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	textField := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
-		f.Analyzer = nl.AnalyzerName
+		f.Analyzer = analyzerText
 		f.SynonymSource = synonymSourceName
 		f.Store = false
 		f.IncludeInAll = false
@@ -174,6 +218,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	request.AddFieldMappingsAt(fieldType, keywordField())
 	refField := keywordField()
 	refField.Store = true
+	// A search by reference is scored: without frequencies and norms the
+	// score of a hit is 0 x Inf = NaN, which sorts anywhere and cannot be
+	// written as JSON.
+	refField.SkipFreqNorm = false
 	request.AddFieldMappingsAt(fieldRef, refField)
 	request.AddFieldMappingsAt(fieldText, textField())
 	request.AddFieldMappingsAt(fieldCategories, codesField())
@@ -189,6 +237,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
+// doubled are the consonants Dutch doubles before an ending that starts
+// with a vowel.
+const doubled = "bdfgklmnprstz"
+
 // Document IDs carry their type, so that an offer and a request can never
 // overwrite each other.
 func offerDocID(id string) string   { return "o/" + id }
@@ -197,6 +249,10 @@ func requestDocID(id string) string { return "r/" + id }
 // codeTerm is how a category or slot code is indexed: "di-ochtend" becomes
 // "di_ochtend", one word to the tokenizer.
 func codeTerm(code string) string { return strings.ReplaceAll(code, "-", "_") }
+
+// anySlot is what the slots field holds for an offer without slots: one
+// that may be asked at any time. It is no slot code (those hold a "_").
+const anySlot = "altijd"
 
 func codeList(codes []string) string {
 	terms := make([]string, len(codes))

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,10 +17,9 @@ import (
 
 // Limits on what a query may ask for.
 const (
-	defaultLimit   = 20
-	maxLimit       = 200
-	maxQueryWords  = 12
-	candidatesPage = 2000
+	defaultLimit  = 20
+	maxLimit      = 200
+	maxQueryWords = 12
 )
 
 // OfferQuery is a mediator's search for any volunteer: by name or by what
@@ -27,6 +27,7 @@ const (
 type OfferQuery struct {
 	Text       string           // name or free text; empty matches every offer
 	Categories []string         // any of these; empty = all
+	Slots      []string         // any of these ("di-ochtend"), or none set (any time, as in matching); empty = all
 	Near       *wijkhelpt.Point // with WithinKm: only offers this close
 	WithinKm   float64
 	ActiveOnly bool // leave out paused and suspended offers
@@ -78,6 +79,22 @@ func anyCode(field string, codes []string) query.Query {
 // larger: callers that need the exact rule (matching) check it themselves.
 func geoWithin(p wijkhelpt.Point, km float64) query.Query {
 	q := bleve.NewGeoDistanceQuery(p.Lon, p.Lat, strconv.FormatFloat(km*1.001+0.01, 'f', 4, 64)+"km")
+	q.SetField(fieldGeo)
+	return q
+}
+
+// geoCovering keeps documents whose point lies within km of p, measured as
+// wijkhelpt.DistanceKm measures, and some just outside. Bleve finds points
+// for a circle twice over, in two other earths: it picks the index cells
+// for a cap on a sphere of radius 6378 km, then keeps the points whose
+// distance on the ellipsoid (radius 6356.8 km at the poles to 6378.1 km at
+// the equator) is within the circle. Both can shrink the circle by up to
+// 0.112 % against our radius of 6371.0088 km, so the circle asked is 0.5 %
+// and 10 metres larger (which also covers the rounding of Bleve's stored
+// points and of its 1-cos haversine). The 0.1 % of geoWithin is enough only
+// at Dutch latitudes and up to about 90 km.
+func geoCovering(p wijkhelpt.Point, km float64) query.Query {
+	q := bleve.NewGeoDistanceQuery(p.Lon, p.Lat, strconv.FormatFloat(km*1.005+0.01, 'f', 4, 64)+"km")
 	q.SetField(fieldGeo)
 	return q
 }
@@ -151,6 +168,9 @@ func (ix *Index) SearchOffers(ctx context.Context, q OfferQuery) ([]OfferHit, er
 	if len(q.Categories) > 0 {
 		filters = append(filters, anyCode(fieldCategories, q.Categories))
 	}
+	if len(q.Slots) > 0 {
+		filters = append(filters, anyCode(fieldSlots, append(slices.Clip(q.Slots), anySlot)))
+	}
 	if q.Near != nil && q.WithinKm > 0 {
 		filters = append(filters, geoWithin(*q.Near, q.WithinKm))
 	}
@@ -220,42 +240,45 @@ func (ix *Index) SearchRequests(ctx context.Context, text string, limit int) ([]
 	return out, nil
 }
 
-// Candidates returns the IDs of the active offers within radiusKm of p that
-// have any of the categories, in ID order. The circle is a hair larger than
-// asked (see geoWithin), so the result may hold a few offers just outside:
-// the caller applies the exact distance rule. Offers without a location are
-// never candidates.
+// Candidates returns the IDs of the offers within radiusKm of p that are
+// active (not paused, not suspended) and have any of the categories (any
+// category at all, and none, when categories is empty), in ID order. The
+// circle is a little larger than asked (see geoCovering), so the result may
+// hold offers just outside: the caller applies the exact distance rule.
+// Offers without a location are never candidates. Package matching uses it
+// as a source of candidates (matching.WithCandidates).
 func (ix *Index) Candidates(ctx context.Context, p wijkhelpt.Point, radiusKm float64, categories []string) ([]string, error) {
-	if len(categories) == 0 || radiusKm <= 0 || !p.Valid() {
+	if !(radiusKm > 0) || !p.Valid() {
 		return []string{}, nil
 	}
 	active := bleve.NewBoolFieldQuery(true)
 	active.SetField(fieldActive)
-	q := bleve.NewConjunctionQuery(
-		termQuery(fieldType, typeOffer),
-		active,
-		anyCode(fieldCategories, categories),
-		geoWithin(p, radiusKm),
-	)
-	out := []string{}
-	var after []string
-	for {
-		req := bleve.NewSearchRequestOptions(q, candidatesPage, 0, false)
-		req.SortByCustom(bsearch.SortOrder{&bsearch.SortDocID{}})
-		req.Score = "none"
-		if after != nil {
-			req.SetSearchAfter(after)
-		}
-		res, err := ix.search(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("search: candidates: %w", err)
-		}
-		for _, h := range res.Hits {
-			out = append(out, strings.TrimPrefix(h.ID, "o/"))
-		}
-		if len(res.Hits) < candidatesPage {
-			return out, nil
-		}
-		after = []string{res.Hits[len(res.Hits)-1].ID}
+	filters := []query.Query{termQuery(fieldType, typeOffer), active, geoCovering(p, radiusKm)}
+	if len(categories) > 0 {
+		filters = append(filters, anyCode(fieldCategories, categories))
 	}
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.release()
+	// One pass over all the hits, unscored and unsorted: paging would run
+	// the whole query again for every page, and sorting by ID in Bleve
+	// costs more than sorting the strings here.
+	n, err := g.idx.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: candidates: %w", err)
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(filters...), max(int(n), 1), 0, false)
+	req.Score = "none"
+	res, err := g.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: candidates: %w", err)
+	}
+	out := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, strings.TrimPrefix(h.ID, "o/"))
+	}
+	slices.Sort(out)
+	return out, nil
 }

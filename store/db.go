@@ -56,7 +56,8 @@ type DB struct {
 
 // Open connects to the database at uri (a mongodb:// address: MongoDB or the
 // embedded store), checks that it answers, and creates the collections and
-// indexes that are missing. It is safe to call on an existing database.
+// indexes that are missing. It is safe to call on an existing database. For
+// the embedded store of this process, Embedded.Open is faster.
 func Open(ctx context.Context, uri, dbName string) (*DB, error) {
 	if dbName == "" {
 		return nil, errors.New("store: open: empty database name")
@@ -179,7 +180,13 @@ func (db *DB) setUp(ctx context.Context) error {
 		return fmt.Errorf("store: build info: %w", err)
 	}
 	_, db.ferret = info["ferretdbVersion"]
-	for name, indexes := range schema() {
+	all := schema()
+	// The SMS collections are created here too, so that every collection
+	// exists (and every FerretDB table, see Embedded.Open) once Open returns.
+	for name, indexes := range messageSchema() {
+		all[name] = indexes
+	}
+	for name, indexes := range all {
 		if err := db.db.CreateCollection(ctx, name); err != nil && !isCode(err, 48) { // NamespaceExists
 			return fmt.Errorf("store: create collection %s: %w", name, err)
 		}

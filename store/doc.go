@@ -44,5 +44,8 @@
 // subdocuments (dot notation, as in "matches.offerId", works). It answers
 // every query except an _id lookup by reading the whole collection and
 // filtering in Go, so lookups by _id are cheap and everything else costs time
-// in proportion to the collection; it only gets the unique indexes.
+// in proportion to the collection; it only gets the unique indexes. Even the
+// _id lookups are only cheap on a database opened with Embedded.Open, which
+// adds the SQLite index FerretDB's own lookup statement needs (see
+// indexIDLookups); opened by URI, each one scans its table.
 package store

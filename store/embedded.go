@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -23,6 +24,7 @@ import (
 // document, which is enough only while no other process writes (see doc.go).
 type Embedded struct {
 	uri    string
+	dir    string
 	cancel context.CancelFunc
 	done   chan struct{}
 	unlock func()
@@ -67,7 +69,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		return nil, fmt.Errorf("store: start embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{cancel: cancel, done: make(chan struct{}), unlock: unlock}
+	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), unlock: unlock}
 	go func() {
 		defer close(e.done)
 		// Run only returns once ctx is cancelled and every connection and
@@ -99,6 +101,26 @@ func checkListening(uri string) error {
 
 // URI is the mongodb:// address of the embedded database.
 func (e *Embedded) URI() string { return e.uri }
+
+// Open opens the store on the database dbName of this instance, as Open
+// does with its URI, and then gives FerretDB's lookups by _id the index
+// they lack (see indexIDLookups). Open through this method, not by URI:
+// without that index every read, update and delete of one document reads
+// the whole collection.
+func (e *Embedded) Open(ctx context.Context, dbName string) (*DB, error) {
+	if dbName == "" || dbName != filepath.Base(dbName) || strings.ContainsAny(dbName, `/\.`) {
+		return nil, fmt.Errorf("store: open: bad database name %q", dbName)
+	}
+	db, err := Open(ctx, e.uri, dbName)
+	if err != nil {
+		return nil, err
+	}
+	if err := indexIDLookups(ctx, filepath.Join(e.dir, dbName+".sqlite")); err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("store: open %s: %w", dbName, err)
+	}
+	return db, nil
+}
 
 // Close stops the embedded database and waits until its files are closed.
 // Disconnect clients first: FerretDB gives connections that are still open

@@ -26,6 +26,7 @@ const (
 	collMessageStatus = "message_status"
 	collOptOuts       = "optouts"
 	collInbound       = "inbound"
+	collMessageSIDs   = "message_sids"
 )
 
 // leaseLookahead is how many later epochs a writer checks for before it
@@ -42,6 +43,7 @@ func messageSchema() map[string][]index {
 		collMessageStatus: {{keys: asc("sid")}},
 		collOptOuts:       nil,
 		collInbound:       nil,
+		collMessageSIDs:   nil,
 	}
 }
 
@@ -87,6 +89,30 @@ func (db *DB) InsertMessage(ctx context.Context, d *wijkhelpt.Delivery) (bool, e
 	return false, fmt.Errorf("store: insert message %s: %w", d.Key, err)
 }
 
+// InsertMessages stores messages with one insert, skipping those whose key
+// is stored already: InsertMessage for many at once.
+func (db *DB) InsertMessages(ctx context.Context, ds []*wijkhelpt.Delivery) error {
+	docs := make([]any, 0, len(ds))
+	for _, d := range ds {
+		if d == nil || d.Key == "" {
+			return errors.New("store: insert messages: no key")
+		}
+		doc := *d
+		doc.SchemaVersion = wijkhelpt.SchemaVersion
+		if doc.State == "" {
+			doc.State = wijkhelpt.DeliveryPending
+		}
+		docs = append(docs, &doc)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if _, err := insertUnordered(ctx, db.coll(collMessages), docs); err != nil {
+		return fmt.Errorf("store: insert messages: %w", err)
+	}
+	return nil
+}
+
 // FindMessage returns the message with the given key.
 func (db *DB) FindMessage(ctx context.Context, key string) (*wijkhelpt.Delivery, error) {
 	d := new(wijkhelpt.Delivery)
@@ -99,16 +125,49 @@ func (db *DB) FindMessage(ctx context.Context, key string) (*wijkhelpt.Delivery,
 	return d, nil
 }
 
-// FindMessageBySID returns the message Twilio knows under sid.
+// FindMessageBySID returns the message Twilio knows under sid. Messages
+// are found by SID through message_sids, which SaveMessage fills: a lookup
+// by _id, where a query on the sid field would read every message on the
+// embedded store.
 func (db *DB) FindMessageBySID(ctx context.Context, sid string) (*wijkhelpt.Delivery, error) {
 	if sid == "" {
 		return nil, fmt.Errorf("store: find message by sid: %w", wijkhelpt.NotFound(messageNoun()))
 	}
+	var link struct {
+		Key string `bson:"key"`
+	}
+	if err := db.coll(collMessageSIDs).FindOne(ctx, bson.D{{Key: "_id", Value: sid}}).Decode(&link); err != nil {
+		return nil, fmt.Errorf("store: find message by sid %s: %w", sid, notFound(err, messageNoun()))
+	}
 	d := new(wijkhelpt.Delivery)
-	if err := db.coll(collMessages).FindOne(ctx, bson.D{{Key: "sid", Value: sid}}).Decode(d); err != nil {
+	if err := db.coll(collMessages).FindOne(ctx, bson.D{{Key: "_id", Value: link.Key}}).Decode(d); err != nil {
 		return nil, fmt.Errorf("store: find message by sid %s: %w", sid, notFound(err, messageNoun()))
 	}
 	return d, nil
+}
+
+// linkSID records that Twilio's message sid is the message key. A SID
+// already linked to another message is a conflict: two messages with the
+// same text to the same number, both sure a look-up at Twilio found theirs.
+func (db *DB) linkSID(ctx context.Context, sid, key string) error {
+	_, err := db.coll(collMessageSIDs).InsertOne(ctx, bson.D{{Key: "_id", Value: sid}, {Key: "key", Value: key}})
+	if err == nil {
+		return nil
+	}
+	if !isDuplicate(err) {
+		return err
+	}
+	var link struct {
+		Key string `bson:"key"`
+	}
+	if err := db.coll(collMessageSIDs).FindOne(ctx, bson.D{{Key: "_id", Value: sid}}).Decode(&link); err != nil {
+		return err
+	}
+	if link.Key != key {
+		return wijkhelpt.Conflict(wijkhelpt.T("Dit sms-bericht hoort al bij een ander bericht.",
+			"This text message already belongs to another message."))
+	}
+	return nil
 }
 
 // FindMessages returns messages matching f, earliest due first, at most
@@ -218,7 +277,16 @@ func (db *DB) ClaimMessage(ctx context.Context, key string, seen int64, owner st
 		return nil, "", fmt.Errorf("store: claim message %s: %w", key, err)
 	}
 	defer unlock()
-	epoch, err := db.takeLease(ctx, collMessages+"/"+key, seen, owner, now, until)
+	// A look first: a message someone else holds or finished since the
+	// caller read the queue costs a read instead of two writes.
+	cur := new(wijkhelpt.Delivery)
+	if err := db.coll(collMessages).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(cur); err != nil {
+		return nil, "", fmt.Errorf("store: claim message %s: %w", key, notFound(err, messageNoun()))
+	}
+	if !claimable(cur, now) {
+		return nil, "", fmt.Errorf("store: claim message %s: %w", key, leaseTaken())
+	}
+	epoch, err := db.takeLease(ctx, collMessages+"/"+key, max(seen, cur.Epoch), owner, now, until)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: claim message %s: %w", key, err)
 	}
@@ -226,7 +294,7 @@ func (db *DB) ClaimMessage(ctx context.Context, key string, seen int64, owner st
 	if err := db.coll(collMessages).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(d); err != nil {
 		return nil, "", fmt.Errorf("store: claim message %s: %w", key, notFound(err, messageNoun()))
 	}
-	free := d.State.Open() && !d.DueAt.After(now) && !d.LeaseUntil.After(now)
+	free := claimable(d, now)
 	prev := d.State
 	set := bson.D{{Key: "epoch", Value: epoch}}
 	if free {
@@ -246,6 +314,11 @@ func (db *DB) ClaimMessage(ctx context.Context, key string, seen int64, owner st
 	return d, prev, nil
 }
 
+// claimable reports whether d is open, due and free of a live lease at now.
+func claimable(d *wijkhelpt.Delivery, now time.Time) bool {
+	return d.State.Open() && !d.DueAt.After(now) && !d.LeaseUntil.After(now)
+}
+
 // SaveMessage writes a message its caller claimed (d.Epoch is the claim's
 // epoch). When a later claim exists, because the caller's lease ran out and
 // someone else took the message over, nothing is written and the error is a
@@ -262,6 +335,11 @@ func (db *DB) SaveMessage(ctx context.Context, d *wijkhelpt.Delivery) error {
 	}
 	if later {
 		return fmt.Errorf("store: save message %s: %w", d.Key, leaseTaken())
+	}
+	if d.SID != "" {
+		if err := db.linkSID(ctx, d.SID, d.Key); err != nil {
+			return fmt.Errorf("store: save message %s: %w", d.Key, err)
+		}
 	}
 	doc := *d
 	doc.TwilioStatus = "" // lives in message_status, see fillStatus

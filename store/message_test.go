@@ -351,3 +351,61 @@ func TestClaimInbound(t *testing.T) {
 		t.Errorf("%d concurrent claims of one webhook won; want 1", wins)
 	}
 }
+
+// TestSIDBelongsToOneMessage: two messages with the same text to the same
+// number, and a look-up at Twilio that finds one sent message for each of
+// them: only the first to save it may claim that SID.
+func TestSIDBelongsToOneMessage(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := t.Context()
+	insert(t, db, newDelivery("a", t0), newDelivery("b", t0))
+	now := t0.Add(time.Minute)
+	save := func(key string) error {
+		d, _, err := db.ClaimMessage(ctx, key, 0, "w", now, now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.State, d.SID, d.LeaseUntil = wijkhelpt.DeliverySent, "SMsame", time.Time{}
+		return db.SaveMessage(ctx, d)
+	}
+	if err := save("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := save("b"); wijkhelpt.ErrorCodeOf(err) != wijkhelpt.ErrConflict {
+		t.Fatalf("saving a second message with a taken SID: %v; want conflict", err)
+	}
+	if got, err := db.FindMessageBySID(ctx, "SMsame"); err != nil || got.Key != "a" {
+		t.Errorf("FindMessageBySID = %v, %v; want a", got, err)
+	}
+	if b, err := db.FindMessage(ctx, "b"); err != nil || b.State != wijkhelpt.DeliverySending || b.SID != "" {
+		t.Errorf("b after the refused save: %+v, %v; want still sending, no SID", b, err)
+	}
+	if _, err := db.FindMessageBySID(ctx, "SMother"); wijkhelpt.ErrorCodeOf(err) != wijkhelpt.ErrNotFound {
+		t.Errorf("FindMessageBySID of an unknown SID: %v; want not found", err)
+	}
+}
+
+func TestInsertMessagesSkipsStoredKeys(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := t.Context()
+	first := newDelivery("a", t0)
+	insert(t, db, first)
+	again := newDelivery("a", t0.Add(time.Hour))
+	again.Body = "another text"
+	if err := db.InsertMessages(ctx, []*wijkhelpt.Delivery{newDelivery("b", t0), again, newDelivery("c", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindMessages(ctx, wijkhelpt.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, keys(got)); diff != "" {
+		t.Errorf("stored messages (-want +got):\n%s", diff)
+	}
+	if a, err := db.FindMessage(ctx, "a"); err != nil || a.Body != first.Body {
+		t.Errorf("message a after a second insert: %v, %v; want the first text", a, err)
+	}
+	if err := db.InsertMessages(ctx, nil); err != nil {
+		t.Errorf("InsertMessages(nil) = %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func (c *config) vars() []envVar {
 		{"WIJKHELPT_DATA_DIR", "data-dir", "./data", "directory for the embedded database and the search index", &c.DataDir},
 		{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; empty starts the embedded store", &c.MongoURI},
 		{"WIJKHELPT_DB_NAME", "db-name", "wijkhelpt", "database name", &c.DBName},
-		{"WIJKHELPT_PUBLIC_URL", "public-url", "http://localhost:8080", "the portal's public base URL (status links, webhook signatures, Origin checks)", &c.PublicURL},
+		{"WIJKHELPT_PUBLIC_URL", "public-url", "", "the portal's public base URL (status links, webhook signatures, Origin checks); empty means http://localhost and the port of WIJKHELPT_ADDR", &c.PublicURL},
 		{"WIJKHELPT_DESK_PHONE", "desk-phone", "0343-745 000", "the help desk's phone number shown on every page and in SMS", &c.DeskPhone},
 		{"WIJKHELPT_GEOCODER", "geocoder", "pc4", "pc4 (offline table) or pdok (PDOK Locatieserver, falls back to pc4)", &c.Geocoder},
 		{"WIJKHELPT_PDOK_URL", "pdok-url", "https://api.pdok.nl/bzk/locatieserver/search/v3_1/free", "PDOK Locatieserver endpoint", &c.PDOKURL},
@@ -97,6 +98,9 @@ func loadConfig(name string, args []string, getenv func(string) string, extra fu
 
 func (c *config) check() error {
 	var errs []error
+	if c.PublicURL == "" {
+		c.PublicURL = localURL(c.Addr)
+	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("WIJKHELPT_PUBLIC_URL %q: want an http(s) URL such as https://wijkhelpt.example.nl", c.PublicURL))
@@ -139,4 +143,13 @@ func (c *config) check() error {
 
 // secure reports whether the portal is served over HTTPS, which decides the
 // cookie flags.
+// localURL is the address a browser on this machine uses for addr.
+func localURL(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		port = "8080"
+	}
+	return "http://localhost:" + port
+}
+
 func (c *config) secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }

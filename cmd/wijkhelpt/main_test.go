@@ -103,6 +103,16 @@ func TestConfigFlagsOverrideEnvironment(t *testing.T) {
 	if c.AnswerTimeout != 24*time.Hour {
 		t.Errorf("answer timeout: got %v, want 24h", c.AnswerTimeout)
 	}
+	if c.PublicURL != "http://localhost:9999" {
+		t.Errorf("public URL: got %q, want it to follow the address's port", c.PublicURL)
+	}
+	c, _, err = loadConfig("test", nil, testEnv(t, "WIJKHELPT_PUBLIC_URL", "https://hulp.example.nl/"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "https://hulp.example.nl" || !c.secure() {
+		t.Errorf("public URL: got %q (secure %v), want it as set, without the slash, and secure", c.PublicURL, c.secure())
+	}
 }
 
 // TestREADMEListsEveryVariable keeps the README's configuration table true.

@@ -36,17 +36,19 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 func openServices(ctx context.Context, cfg *config, log *slog.Logger) (*services, error) {
 	s := &services{cfg: cfg, log: log}
-	uri := cfg.MongoURI
-	if uri == "" {
-		e, err := store.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "db"), nil)
-		if err != nil {
-			return nil, err
+	var db *store.DB
+	var err error
+	if cfg.MongoURI == "" {
+		e, startErr := store.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "db"), nil)
+		if startErr != nil {
+			return nil, startErr
 		}
 		s.embedded = e
-		uri = e.URI()
 		log.Info("embedded store started", "data_dir", cfg.DataDir)
+		db, err = e.Open(ctx, cfg.DBName)
+	} else {
+		db, err = store.Open(ctx, cfg.MongoURI, cfg.DBName)
 	}
-	db, err := store.Open(ctx, uri, cfg.DBName)
 	if err != nil {
 		s.close()
 		return nil, err

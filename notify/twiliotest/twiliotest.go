@@ -47,6 +47,9 @@ type Message struct {
 	Body                string
 	StatusCallback      string
 	Created             time.Time
+	// UserAgent is the client's User-Agent header, which tells which
+	// instance sent the message.
+	UserAgent string
 }
 
 // Fault is what the double does to one API call instead of (or after)
@@ -310,6 +313,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		Body:                r.PostForm.Get("Body"),
 		StatusCallback:      r.PostForm.Get("StatusCallback"),
 		Created:             s.now().UTC().Truncate(time.Second),
+		UserAgent:           r.UserAgent(),
 	}
 	switch {
 	case msg.To == "":

@@ -64,8 +64,21 @@ func Main(m *testing.M) {
 // store cannot be reached, the test fails; it is never skipped.
 func Open(tb testing.TB) *store.DB {
 	tb.Helper()
-	uri, name := Database(tb)
-	db, err := store.Open(tb.Context(), uri, name)
+	uri := os.Getenv(EnvMongoURI)
+	var e *store.Embedded
+	if uri == "" {
+		e = embedded(tb)
+		uri = e.URI()
+	}
+	name := databaseName(tb.Name())
+	tb.Cleanup(func() { drop(tb, uri, name) })
+	var db *store.DB
+	var err error
+	if e != nil {
+		db, err = e.Open(tb.Context(), name)
+	} else {
+		db, err = store.Open(tb.Context(), uri, name)
+	}
 	if err != nil {
 		tb.Fatalf("storetest: open store: %v", err)
 	}
@@ -87,16 +100,16 @@ func Database(tb testing.TB) (uri, name string) {
 	tb.Helper()
 	uri = os.Getenv(EnvMongoURI)
 	if uri == "" {
-		uri = embedded(tb)
+		uri = embedded(tb).URI()
 	}
 	name = databaseName(tb.Name())
 	tb.Cleanup(func() { drop(tb, uri, name) })
 	return uri, name
 }
 
-// embedded returns the address of an embedded FerretDB for tb: the shared
-// one under Main, else one for this test alone.
-func embedded(tb testing.TB) string {
+// embedded returns an embedded FerretDB for tb: the shared one under Main,
+// else one for this test alone.
+func embedded(tb testing.TB) *store.Embedded {
 	tb.Helper()
 	if shared.inMain {
 		shared.once.Do(func() {
@@ -108,14 +121,14 @@ func embedded(tb testing.TB) string {
 		if shared.err != nil {
 			tb.Fatalf("storetest: start embedded store: %v", shared.err)
 		}
-		return shared.e.URI()
+		return shared.e
 	}
 	e, err := start(tb.TempDir())
 	if err != nil {
 		tb.Fatalf("storetest: start embedded store: %v", err)
 	}
 	tb.Cleanup(e.Close)
-	return e.URI()
+	return e
 }
 
 func start(dir string) (*store.Embedded, error) {
