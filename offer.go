@@ -51,8 +51,12 @@ type Offer struct {
 	Suspended bool `json:"suspended,omitempty" bson:"suspended,omitempty"`
 	// AnswersInPortal means the volunteer answers in the portal, so an SMS
 	// opt-out does not stop them from being asked.
-	AnswersInPortal bool   `json:"answersInPortal,omitempty" bson:"answersInPortal,omitempty"`
-	UserID          string `json:"userId,omitempty" bson:"userId,omitempty"`
+	AnswersInPortal bool `json:"answersInPortal,omitempty" bson:"answersInPortal,omitempty"`
+	// OptedOut mirrors the SMS opt-out (STOP) of the offer's phone number,
+	// kept in step by the store, so that every instance's matching engine
+	// learns it from the offer feed.
+	OptedOut bool   `json:"optedOut,omitempty" bson:"optedOut,omitempty"`
+	UserID   string `json:"userId,omitempty" bson:"userId,omitempty"`
 	// ImportKey identifies an offer across repeated imports of the same file.
 	ImportKey string `json:"-" bson:"importKey,omitempty"`
 

@@ -116,7 +116,7 @@ func (e *Engine) factOf(o *wijkhelpt.Offer, open int32, optedOut bool) (fact, of
 	if o.Suspended {
 		f.flags |= flagSuspended
 	}
-	if optedOut {
+	if optedOut || o.OptedOut {
 		f.flags |= flagOptedOut
 	}
 	if o.AnswersInPortal {

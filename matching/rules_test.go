@@ -46,6 +46,11 @@ func TestConstraints(t *testing.T) {
 			e.SetOptedOut(phoneOf("o1"), true)
 			e.SetOptedOut(phoneOf("o1"), false)
 		}},
+		{name: "opted out, as the offer feed says", offer: func(o *wijkhelpt.Offer) { o.OptedOut = true }, want: Excluded{Inactive: 1}},
+		{name: "opted out in the feed but answers in the portal", offer: func(o *wijkhelpt.Offer) {
+			o.OptedOut = true
+			o.AnswersInPortal = true
+		}},
 		{name: "opted out but answers in the portal", offer: func(o *wijkhelpt.Offer) { o.AnswersInPortal = true },
 			setup: func(e *Engine) { e.SetOptedOut(phoneOf("o1"), true) }},
 		{name: "paused and far away counts as inactive", offer: func(o *wijkhelpt.Offer) {

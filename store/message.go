@@ -486,7 +486,7 @@ func (db *DB) SetOptOut(ctx context.Context, phone string, optedOut bool, at tim
 	if err != nil {
 		return fmt.Errorf("store: set opt-out: %w", err)
 	}
-	return nil
+	return db.markOffersOptedOut(ctx, phone, optedOut)
 }
 
 // OptedOut reports whether the number (E.164) opted out of SMS.
