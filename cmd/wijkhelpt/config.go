@@ -25,6 +25,7 @@ type config struct {
 	PDOKURL       string
 	AnswerTimeout time.Duration
 	LogLevel      string
+	Candidates    string
 	Instance      string
 
 	TwilioAccountSID   string
@@ -50,6 +51,7 @@ func (c *config) vars() []envVar {
 		{"WIJKHELPT_DESK_PHONE", "desk-phone", "0343-745 000", "the help desk's phone number shown on every page and in SMS", &c.DeskPhone},
 		{"WIJKHELPT_GEOCODER", "geocoder", "pc4", "pc4 (offline table) or pdok (PDOK Locatieserver, falls back to pc4)", &c.Geocoder},
 		{"WIJKHELPT_PDOK_URL", "pdok-url", "https://api.pdok.nl/bzk/locatieserver/search/v3_1/free", "PDOK Locatieserver endpoint", &c.PDOKURL},
+		{"WIJKHELPT_MATCH_CANDIDATES", "match-candidates", "grid", "where matching finds candidates: grid (in-memory, fast) or bleve (the search index); both give the same suggestions", &c.Candidates},
 		{"WIJKHELPT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &c.LogLevel},
 		{"WIJKHELPT_INSTANCE", "instance", "", "name of this instance in leases (default: host name and process id)", &c.Instance},
 		{"TWILIO_ACCOUNT_SID", "twilio-account-sid", "", "Twilio account SID; empty writes SMS to the log", &c.TwilioAccountSID},
@@ -110,6 +112,11 @@ func (c *config) check() error {
 	case "pc4", "pdok":
 	default:
 		errs = append(errs, fmt.Errorf("WIJKHELPT_GEOCODER %q: want pc4 or pdok", c.Geocoder))
+	}
+	switch c.Candidates {
+	case "grid", "bleve":
+	default:
+		errs = append(errs, fmt.Errorf("WIJKHELPT_MATCH_CANDIDATES %q: want grid or bleve", c.Candidates))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

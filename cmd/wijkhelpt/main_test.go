@@ -74,6 +74,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 	}{
 		{"public url", []string{"WIJKHELPT_PUBLIC_URL", "localhost:8080"}, "WIJKHELPT_PUBLIC_URL"},
 		{"geocoder", []string{"WIJKHELPT_GEOCODER", "google"}, "WIJKHELPT_GEOCODER"},
+		{"candidates", []string{"WIJKHELPT_MATCH_CANDIDATES", "elastic"}, "WIJKHELPT_MATCH_CANDIDATES"},
 		{"twilio half", []string{"TWILIO_ACCOUNT_SID", "AC123"}, "TWILIO_AUTH_TOKEN"},
 		{"twilio sender", []string{"TWILIO_ACCOUNT_SID", "AC123", "TWILIO_AUTH_TOKEN", "x"}, "TWILIO_FROM"},
 		{"timeout", []string{"WIJKHELPT_ANSWER_TIMEOUT", "soon"}, "WIJKHELPT_ANSWER_TIMEOUT"},

@@ -56,7 +56,11 @@ func serve(ctx context.Context, s *services, ln net.Listener, io stdio) error {
 		return fmt.Errorf("search index: %w", err)
 	}
 	defer index.Close()
-	engine := matching.NewEngine(matching.DefaultWeights())
+	var engineOpts []matching.Option
+	if cfg.Candidates == "bleve" {
+		engineOpts = append(engineOpts, matching.WithCandidates(index))
+	}
+	engine := matching.NewEngine(matching.DefaultWeights(), engineOpts...)
 	notifier, err := notify.New(notify.Config{
 		AccountSID:          cfg.TwilioAccountSID,
 		AuthToken:           cfg.TwilioAuthToken,

@@ -8,6 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +161,92 @@ func TestServeDemoSurvivesRestart(t *testing.T) {
 	}
 	if got := getStatus(t, srv.url+"/api/v1/requests/"+id, ""); got != http.StatusUnauthorized {
 		t.Errorf("anonymous GET request: %d, want 401", got)
+	}
+}
+
+func getJSON(tb testing.TB, url, token string, out any) {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestSuggestionsSurviveLosingTheIndex deletes the search index between two
+// runs of the service: the second run rebuilds it from the store without
+// help, and, with the Bleve index as the matching engine's candidate
+// source, gives the very suggestions the first run gave with its grid.
+func TestSuggestionsSurviveLosingTheIndex(t *testing.T) {
+	env := testEnv(t)
+	token, _, err := runCmd(t, env, "", "token", "create", "--role", "mediator", "--name", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	type suggestions struct {
+		Suggestions []struct {
+			OfferID    string  `json:"offerId"`
+			Score      float64 `json:"score"`
+			DistanceKm float64 `json:"distanceKm"`
+		} `json:"suggestions"`
+		Excluded map[string]int `json:"excluded"`
+	}
+	read := func(srv *server) map[string]suggestions {
+		var list struct {
+			Requests []struct {
+				ID string `json:"id"`
+			} `json:"requests"`
+		}
+		getJSON(t, srv.url+"/api/v1/requests?status=open&limit=20", token, &list)
+		if len(list.Requests) < 10 {
+			t.Fatalf("the demo has %d open requests, want at least 10", len(list.Requests))
+		}
+		out := map[string]suggestions{}
+		for _, r := range list.Requests {
+			var s suggestions
+			// The engine follows the store: wait until it has loaded.
+			for i := 0; ; i++ {
+				getJSON(t, srv.url+"/api/v1/requests/"+r.ID+"/suggestions?limit=5", token, &s)
+				if len(s.Suggestions) > 0 || i == 50 {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			out[r.ID] = s
+		}
+		return out
+	}
+	srv := startServer(t, env, "--demo")
+	before := read(srv)
+	srv.stop(t)
+
+	if err := os.RemoveAll(filepath.Join(env("WIJKHELPT_DATA_DIR"), "index")); err != nil {
+		t.Fatal(err)
+	}
+	srv = startServer(t, func(k string) string {
+		if k == "WIJKHELPT_MATCH_CANDIDATES" {
+			return "bleve"
+		}
+		return env(k)
+	})
+	after := read(srv)
+	some := 0
+	for id, b := range before {
+		some += len(b.Suggestions)
+		if !reflect.DeepEqual(b, after[id]) {
+			t.Errorf("request %s: suggestions before\n%+v\nand after losing the index\n%+v", id, b, after[id])
+		}
+	}
+	if some == 0 {
+		t.Fatal("no request had any suggestion: nothing was compared")
 	}
 }
