@@ -223,9 +223,13 @@ func wake(c chan struct{}) {
 
 // Run relays, dispatches and times out until ctx is done, then waits for
 // its goroutines. A message being sent when ctx ends is finished and
-// recorded first (bounded by the HTTP timeout).
+// recorded first (bounded by the HTTP timeout). Being stopped while it is
+// still preparing its indexes is a clean stop, not an error.
 func (n *Notifier) Run(ctx context.Context) error {
 	if err := n.st.EnsureMessageIndexes(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	n.log.Info("notifier started", "instance", n.owner, "workers", n.cfg.Workers, "twilio", n.sender.live())

@@ -28,6 +28,10 @@ const (
 	TmplReplyStarted     = "reply_started"      // START
 )
 
+// TmplLoginCode is the one-time code a volunteer logs in with. It is sent at
+// once (SendLoginCode), never through the outbox, and fits one segment.
+const TmplLoginCode = "login_code"
+
 // outboxTemplates lists the templates transitions queue.
 func outboxTemplates() []string {
 	return []string{
@@ -44,6 +48,14 @@ func replyTemplates() []string {
 		TmplReplyClosed, TmplReplyDeclined, TmplReplyThanks, TmplReplyNotDone, TmplReplyStopped,
 		TmplReplyStarted,
 	}
+}
+
+// directTemplates lists the templates sent at once, outside the outbox.
+func directTemplates() []string { return []string{TmplLoginCode} }
+
+// allTemplates lists every template each language must have.
+func allTemplates() []string {
+	return append(append(outboxTemplates(), replyTemplates()...), directTemplates()...)
 }
 
 // languages are the languages every text exists in, Dutch first.
@@ -71,8 +83,10 @@ func paramLimit(name string) (limit int, free bool) {
 		return 20, false
 	case "residentPhone":
 		return 16, false
-	case "code", "distance":
+	case "code", "distance", "otp":
 		return 6, false
+	case "minutes":
+		return 3, false
 	case "hours":
 		return 3, false
 	}
@@ -82,7 +96,7 @@ func paramLimit(name string) (limit int, free bool) {
 // sensitive reports whether a parameter is masked when a message is
 // written to the log.
 func sensitive(name string) bool {
-	return name == "address" || name == "residentPhone" || name == "link"
+	return name == "address" || name == "residentPhone" || name == "link" || name == "otp"
 }
 
 // texts holds the parsed templates, one set per language.
@@ -101,7 +115,7 @@ func loadTexts(deskPhone string, answerTimeout time.Duration) (*texts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("notify: parse %s texts: %w", lang, err)
 		}
-		for _, name := range append(outboxTemplates(), replyTemplates()...) {
+		for _, name := range allTemplates() {
 			if tmpl.Lookup(name) == nil {
 				return nil, fmt.Errorf("notify: text %q is missing in %s", name, lang)
 			}

@@ -26,6 +26,8 @@ func worstParams() map[string]string {
 		"code":          "4821",
 		"codes":         "4821, 5532, 6190",
 		"link":          "https://wijkhelpt.wijkbijduurstede.nl/r/0123456789abcdef0123456789abcdef",
+		"otp":           "904182",
+		"minutes":       "10",
 	}
 }
 
@@ -34,7 +36,7 @@ func TestEveryTextFitsTwoSegmentsInGSM7(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := append(outboxTemplates(), replyTemplates()...)
+	names := allTemplates()
 	for _, lang := range languages() {
 		for _, name := range names {
 			t.Run(lang+"/"+name, func(t *testing.T) {
@@ -52,6 +54,36 @@ func TestEveryTextFitsTwoSegmentsInGSM7(t *testing.T) {
 					t.Errorf("text has an unfilled parameter: %q", got)
 				}
 			})
+		}
+	}
+}
+
+// TestLoginCodeFitsOneSegment: the login code is one plain GSM-7 SMS,
+// which every phone shows whole, with the code and how long it holds.
+func TestLoginCodeFitsOneSegment(t *testing.T) {
+	tx, err := loadTexts("0343-575 000", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range languages() {
+		for _, name := range directTemplates() {
+			got, err := tx.render(name, lang, wijkhelpt.ChannelSMS, worstParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !IsGSM7(got) || Segments(got) != 1 {
+				t.Errorf("%s/%s: GSM-7 %v, %d segments; want GSM-7 in 1: %q", lang, name, IsGSM7(got), Segments(got), got)
+			}
+			if !strings.Contains(got, "904182") || !strings.Contains(got, "10 min") {
+				t.Errorf("%s/%s lacks the code or its validity: %q", lang, name, got)
+			}
+			logged, err := tx.renderForLog(name, lang, wijkhelpt.ChannelSMS, worstParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(logged, "904182") {
+				t.Errorf("%s/%s: the log text shows the code: %q", lang, name, logged)
+			}
 		}
 	}
 }

@@ -126,7 +126,9 @@ func (s *twilioSender) send(ctx context.Context, d *wijkhelpt.Delivery) (string,
 	if s.from != "" {
 		p.SetFrom(s.from)
 	}
-	if s.statusURL != "" {
+	// Login codes are kept nowhere, so there is nothing a status could be
+	// recorded with.
+	if s.statusURL != "" && d.Template != TmplLoginCode {
 		p.SetStatusCallback(s.statusURL)
 	}
 	m, err := s.rc.Api.CreateMessage(p)

@@ -114,6 +114,7 @@ func (a *App) apiPropose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.queued(updated)
 	return c.Status(fiber.StatusCreated).JSON(proposeResult{Matches: updated.Matches[before:]})
 }
 
@@ -188,6 +189,7 @@ func (a *App) apiMatchAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		a.queued(updated)
 		m, err = updated.Match(id)
 		if err != nil {
 			return err

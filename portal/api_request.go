@@ -126,6 +126,7 @@ func (a *App) apiCreateRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.queued(r)
 	status := fiber.StatusCreated
 	if !created {
 		status = fiber.StatusOK

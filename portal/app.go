@@ -149,6 +149,21 @@ func (a *App) audit(ctx context.Context, actor wijkhelpt.Actor, action, objectID
 	return a.deps.Store.Audit(ctx, actor, action, objectID, a.now())
 }
 
+// queued nudges the notifier when r holds messages it has not picked up
+// yet, so that they go out now rather than at its next look for work, which
+// on a large store may be a minute away.
+func (a *App) queued(r *wijkhelpt.Request) {
+	if a.deps.Notifier == nil || r == nil {
+		return
+	}
+	for _, m := range r.Outbox {
+		if !m.Relayed && !m.Cancelled {
+			a.deps.Notifier.Wake()
+			return
+		}
+	}
+}
+
 // now is the portal's clock.
 func (a *App) now() time.Time { return a.deps.Now() }
 

@@ -637,6 +637,33 @@ func TestBrowser(t *testing.T) {
 	}
 	vol.check("volunteer-task")
 
+	// She logs out and back in on her phone with a code by SMS, pasted as
+	// the SMS shows it.
+	vol.open("/uitloggen")
+	vol.submit(`main form[action="/uitloggen"] button[type="submit"]`)
+	vol.open("/inloggen")
+	vol.check("login")
+	vol.do(chromedp.Click(chromedp.ID("sms-login")), chromedp.WaitVisible(chromedp.ID("f-phone")))
+	vol.check("login-sms")
+	vol.insert("f-phone", "06 1357 2468")
+	vol.submit(`form[action="/inloggen/sms"] button[type="submit"]`)
+	vol.until("the code field", `document.getElementById("f-code") !== null`)
+	for attr, want := range map[string]string{"autocomplete": "one-time-code", "inputmode": "numeric"} {
+		if got := js[string](vol, `document.getElementById("f-code").getAttribute("`+attr+`")`); got != want {
+			vol.fatalf("code field %s = %q, want %q", attr, got, want)
+		}
+	}
+	vol.check("login-code")
+	code := regexp.MustCompile(`[0-9]{6}`).FindString(s.waitSMS("+31613572468", "inlogcode"))
+	vol.insert("f-code", code[:3]+" "+code[3:])
+	vol.submit(`form[action="/inloggen/code"] button[type="submit"]`)
+	if got := js[string](vol, `location.pathname`); got != "/vrijwilliger" {
+		vol.fatalf("after the SMS code at %s, want /vrijwilliger", got)
+	}
+	if got := vol.text("#taken"); !strings.Contains(got, "keukenkraan") {
+		vol.fatalf("after logging in by code, the tasks read %q", got)
+	}
+
 	// The mediator's open page shows the yes without a reload.
 	med.until("the yes to arrive", `document.getElementById("vrijwilligers").textContent.includes("zei JA")`)
 	if got := med.text("#request-status"); got != "geregeld" {

@@ -44,8 +44,9 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// Notifier is what the portal needs from the SMS side: inbound webhooks and
-// the call-back tasks for phone staff. *notify.Service implements it.
+// Notifier is what the portal needs from the SMS side: inbound webhooks,
+// the call-back tasks for phone staff, login codes, and a nudge when a
+// change queued messages. *notify.Notifier implements it.
 type Notifier interface {
 	// HandleSMS checks the signature of an inbound SMS and handles it. It
 	// returns the TwiML document to answer with, or a plain reply text (may
@@ -56,6 +57,13 @@ type Notifier interface {
 	HandleStatus(ctx context.Context, fullURL string, form url.Values, signature string) error
 	Callbacks(ctx context.Context) ([]wijkhelpt.Callback, error)
 	CallbackDone(ctx context.Context, id string, by wijkhelpt.Actor) error
+	// SendLoginCode sends a one-time login code to a mobile number (E.164)
+	// at once, saying it holds for valid. A number that opted out gets
+	// nothing and an ErrConflict *wijkhelpt.Error.
+	SendLoginCode(ctx context.Context, to, lang, code string, valid time.Duration) error
+	// Wake makes the background work look for messages to send now rather
+	// than at its next poll, which on a busy store may be a minute away.
+	Wake()
 }
 
 // Deps is everything the portal is built from. Store, Desk and PublicURL
@@ -70,8 +78,9 @@ type Deps struct {
 	// Classifier infers categories for POST /api/v1/classify; without it the
 	// answer is an empty list.
 	Classifier wijkhelpt.Classifier
-	// Notifier handles the Twilio webhooks and call-back tasks; without it
-	// those routes answer 503.
+	// Notifier handles the Twilio webhooks, call-back tasks and login codes;
+	// without it those routes answer 503 and the login page offers no SMS
+	// code.
 	Notifier Notifier
 	// PublicURL is the portal's own origin and base path as the outside world
 	// sees it ("https://wijkhelpt.example.nl"). Origin checks and Twilio

@@ -82,6 +82,7 @@ func pageRows(t *testing.T, f *Fixture, token string, own []string) []pageRow {
 		{name: "status page malformed token", method: "GET", path: "/r/x", want: codes(gone, gone, gone, gone, gone, gone)},
 		{name: "offer form", method: "GET", path: "/aanbod", want: everyone},
 		{name: "login", method: "GET", path: "/inloggen", want: everyone},
+		{name: "login by sms code", method: "GET", path: "/inloggen/sms", want: everyone},
 		{name: "logout page", method: "GET", path: "/uitloggen", want: everyone},
 		{name: "static css", method: "GET", path: f.AssetURL(t, "app.css"), want: everyone},
 		{name: "static with old hash", method: "GET", path: "/static/app.000000000000.css", want: codes(gone, gone, gone, gone, gone, gone)},
@@ -118,6 +119,10 @@ func pageRows(t *testing.T, f *Fixture, token string, own []string) []pageRow {
 			want: codes(bad, login, login, bad, bad, bad), redirect: "/vrijwilliger"},
 		{name: "post login", method: "POST", path: "/inloggen", form: url.Values{"email": {""}},
 			want: codes(bad, bad, bad, bad, bad, bad)},
+		{name: "post sms code without number", method: "POST", path: "/inloggen/sms", form: url.Values{"phone": {""}},
+			want: codes(bad, bad, bad, bad, bad, bad)},
+		{name: "post login code without code", method: "POST", path: "/inloggen/code",
+			form: url.Values{"phone": {"+31699999999"}, "code": {""}}, want: codes(bad, bad, bad, bad, bad, bad)},
 		{name: "post logout", method: "POST", path: "/uitloggen", want: codes(moved, moved, moved, moved, moved, moved),
 			redirect: "/?klaar=loggedout", anonRedirect: "/?klaar=loggedout", fresh: true},
 

@@ -207,7 +207,7 @@ func (s *site) confirm(ctx context.Context, v viewer, requestID string, offerIDs
 		offers[i] = o
 	}
 	by, now, today := v.actor(), s.now(), s.today()
-	_, err := s.deps.Store.UpdateRequest(ctx, requestID, func(r *wijkhelpt.Request) error {
+	updated, err := s.deps.Store.UpdateRequest(ctx, requestID, func(r *wijkhelpt.Request) error {
 		if r.Status != wijkhelpt.RequestOpen {
 			return notOpen(r)
 		}
@@ -225,7 +225,11 @@ func (s *site) confirm(ctx context.Context, v viewer, requestID string, offerIDs
 		}
 		return r.Propose(props, by, now, s.deps.AnswerTimeout)
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	s.queued(updated)
+	return nil
 }
 
 // errNoSuchVolunteer is a chosen offer that cannot be asked because it is
@@ -258,9 +262,11 @@ func (s *site) mediationConfirm(c *fiber.Ctx) error {
 func (s *site) updateRequest(c *fiber.Ctx, flash string, fn func(r *wijkhelpt.Request, by wijkhelpt.Actor) error, order ...string) error {
 	id := c.Params("id")
 	by := s.viewer(c).actor()
-	if _, err := s.deps.Store.UpdateRequest(c.UserContext(), id, func(r *wijkhelpt.Request) error { return fn(r, by) }); err != nil {
+	updated, err := s.deps.Store.UpdateRequest(c.UserContext(), id, func(r *wijkhelpt.Request) error { return fn(r, by) })
+	if err != nil {
 		return s.mediationRefused(c, err, order...)
 	}
+	s.queued(updated)
 	return redirect(c, "/bemiddeling/"+id, flash)
 }
 

@@ -120,6 +120,7 @@ func (s *site) phoneSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	s.queued(r)
 	return redirect(c, "/telefoon?nieuw="+r.ID, "")
 }
 

@@ -143,7 +143,7 @@ func (s *site) requestSubmit(c *fiber.Ctx) error {
 		return s.views.render(c, fiber.StatusUnprocessableEntity, "request_form", p)
 	}
 	in.IdempotencyKey = "page:" + wijkhelpt.HashToken(v.CSRF+"\x00"+p.Form.Get("idem"))
-	_, token, _, err := s.deps.Desk.SubmitRequest(ctx, in, wijkhelpt.ChannelWeb, v.actor(), false)
+	r, token, _, err := s.deps.Desk.SubmitRequest(ctx, in, wijkhelpt.ChannelWeb, v.actor(), false)
 	if err != nil {
 		if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrInvalid {
 			p.Form.Fail(err)
@@ -151,6 +151,7 @@ func (s *site) requestSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	s.queued(r)
 	if token != "" {
 		s.setCookie(c, s.newRequestCookie(), token, newStatusTTL)
 	}
@@ -249,10 +250,12 @@ func (s *site) statusCancel(c *fiber.Ctx) error {
 		return err
 	}
 	now := s.now()
-	if _, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
+	updated, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
 		return r.Cancel(wijkhelpt.ActorResident, "cancelled by the resident", now)
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
+	s.queued(updated)
 	return redirect(c, "/r/"+token, "cancelled")
 }

@@ -25,7 +25,7 @@ type site struct {
 // Who may open what (anonymous visitors are sent to /inloggen for the
 // others):
 //
-//	/, /privacy, /hulpvraag, /r/{token}, /aanbod, /inloggen, /uitloggen  everyone
+//	/, /privacy, /hulpvraag, /r/{token}, /aanbod, /inloggen[/...], /uitloggen  everyone
 //	/vrijwilliger/...                                                    volunteers
 //	/telefoon/...                                                        phone staff, mediators, admins
 //	/bemiddeling/...                                                     mediators, admins
@@ -54,6 +54,9 @@ func (a *App) pages(r fiber.Router) error {
 
 	r.Get("/inloggen", s.loginForm)
 	r.Post("/inloggen", s.loginSubmit)
+	r.Get("/inloggen/sms", s.loginCodeForm)
+	r.Post("/inloggen/sms", s.loginCodeSend)
+	r.Post("/inloggen/code", s.loginCodeSubmit)
 	r.Get("/uitloggen", s.logoutForm)
 	r.Post("/uitloggen", s.logoutSubmit)
 

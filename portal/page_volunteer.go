@@ -153,14 +153,16 @@ func (s *site) volunteerAnswer(c *fiber.Ctx) error {
 		return wijkhelpt.Invalid("answer", wijkhelpt.T("Kies ja of nee.", "Choose yes or no."))
 	}
 	by, now := s.viewer(c).actor(), s.now()
-	if _, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
+	updated, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
 		if answer == "ja" {
 			return r.Accept(id, by, now)
 		}
 		return r.Decline(id, by, now, false)
-	}); err != nil {
+	})
+	if err != nil {
 		return s.volunteerRefused(c, err)
 	}
+	s.queued(updated)
 	if answer == "ja" {
 		return redirect(c, "/vrijwilliger#taken", "yes")
 	}
@@ -180,11 +182,13 @@ func (s *site) volunteerHours(c *fiber.Ctx) error {
 			"Vul het aantal uren in, bijvoorbeeld 1,5.", "Enter the number of hours, for example 1.5.")))
 	}
 	by, now := s.viewer(c).actor(), s.now()
-	if _, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
+	updated, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
 		return r.Complete(id, by, hours, now)
-	}); err != nil {
+	})
+	if err != nil {
 		return s.volunteerRefused(c, err)
 	}
+	s.queued(updated)
 	return redirect(c, "/vrijwilliger", "hours")
 }
 
@@ -197,11 +201,13 @@ func (s *site) volunteerWithdraw(c *fiber.Ctx) error {
 		return err
 	}
 	by, now := s.viewer(c).actor(), s.now()
-	if _, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
+	updated, err := s.deps.Store.UpdateRequest(c.UserContext(), r.ID, func(r *wijkhelpt.Request) error {
 		return r.CancelMatch(id, by, "volunteer can no longer come", now)
-	}); err != nil {
+	})
+	if err != nil {
 		return s.volunteerRefused(c, err)
 	}
+	s.queued(updated)
 	return redirect(c, "/vrijwilliger", "withdrawn")
 }
 

@@ -35,6 +35,12 @@ func HashPassword(pw string) (string, error) {
 	if len(pw) > maxPasswordLen {
 		return "", fmt.Errorf("portal: password longer than %d bytes", maxPasswordLen)
 	}
+	return argonHash(pw)
+}
+
+// argonHash hashes a secret of any length as HashPassword does; short
+// secrets (login codes) are hashed here directly, CheckPassword checks them.
+func argonHash(pw string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("portal: password salt: %w", err)

@@ -45,6 +45,9 @@ func (a *App) handleTwilioSMS(c *fiber.Ctx) error {
 	if err != nil {
 		return a.webhookFailed(c, err)
 	}
+	// An answer may have queued messages (the address for a volunteer who
+	// said JA, the news for the resident) and a reply: send them now.
+	a.deps.Notifier.Wake()
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	if strings.HasPrefix(strings.TrimSpace(reply), "<") {
 		return c.SendString(reply) // a TwiML document already

@@ -52,6 +52,10 @@ type DB struct {
 	// ferret is set when the server is FerretDB, which filters every query
 	// but one on _id in Go: there, only unique indexes earn their keep.
 	ferret bool
+	// changes is the change log shared by every DB that Embedded.Open made
+	// for this database; nil when opened by address.
+	changes   *changeLog
+	feedReads feedReads
 }
 
 // Open connects to the database at uri (a mongodb:// address: MongoDB or the
@@ -59,23 +63,31 @@ type DB struct {
 // indexes that are missing. It is safe to call on an existing database. For
 // the embedded store of this process, Embedded.Open is faster.
 func Open(ctx context.Context, uri, dbName string) (*DB, error) {
+	db, _, err := open(ctx, uri, dbName)
+	return db, err
+}
+
+// open is Open, and also returns the highest revision stored in each
+// collection when it was set up.
+func open(ctx context.Context, uri, dbName string) (*DB, map[string]int64, error) {
 	if dbName == "" {
-		return nil, errors.New("store: open: empty database name")
+		return nil, nil, errors.New("store: open: empty database name")
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("wijkhelpt"))
 	if err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
+		return nil, nil, fmt.Errorf("store: open: %w", err)
 	}
 	db := newDB(client, dbName)
 	if err := db.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, nil, err
 	}
-	if err := db.setUp(ctx); err != nil {
+	tops, err := db.setUp(ctx)
+	if err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
-		return nil, err
+		return nil, nil, err
 	}
-	return db, nil
+	return db, tops, nil
 }
 
 func newDB(client *mongo.Client, dbName string) *DB {
@@ -173,11 +185,12 @@ func schema() map[string][]index {
 
 // setUp creates what is missing: collections, indexes, and a revision
 // counter at least as high as every stored revision (in case the counters
-// collection was lost or restored from an older backup than the rest).
-func (db *DB) setUp(ctx context.Context) error {
+// collection was lost or restored from an older backup than the rest). It
+// returns the highest revision stored in each revisioned collection.
+func (db *DB) setUp(ctx context.Context) (map[string]int64, error) {
 	var info bson.M
 	if err := db.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return fmt.Errorf("store: build info: %w", err)
+		return nil, fmt.Errorf("store: build info: %w", err)
 	}
 	_, db.ferret = info["ferretdbVersion"]
 	all := schema()
@@ -188,12 +201,13 @@ func (db *DB) setUp(ctx context.Context) error {
 	}
 	for name, indexes := range all {
 		if err := db.db.CreateCollection(ctx, name); err != nil && !isCode(err, 48) { // NamespaceExists
-			return fmt.Errorf("store: create collection %s: %w", name, err)
+			return nil, fmt.Errorf("store: create collection %s: %w", name, err)
 		}
 		if err := db.ensureIndexes(ctx, name, indexes); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	tops := map[string]int64{}
 	var top int64
 	for _, c := range []*mongo.Collection{db.requests, db.offers, db.users} {
 		var doc struct {
@@ -203,16 +217,17 @@ func (db *DB) setUp(ctx context.Context) error {
 			SetSort(bson.D{{Key: "revision", Value: -1}}).
 			SetProjection(bson.D{{Key: "revision", Value: 1}})).Decode(&doc)
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("store: read highest revision of %s: %w", c.Name(), err)
+			return nil, fmt.Errorf("store: read highest revision of %s: %w", c.Name(), err)
 		}
+		tops[c.Name()] = doc.Revision
 		top = max(top, doc.Revision)
 	}
 	_, err := db.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: revisionCounter}},
 		bson.D{{Key: "$max", Value: bson.D{{Key: "value", Value: top}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil && !isDuplicate(err) {
-		return fmt.Errorf("store: set up revision counter: %w", err)
+		return nil, fmt.Errorf("store: set up revision counter: %w", err)
 	}
-	return nil
+	return tops, nil
 }
 
 // ensureIndexes creates those of indexes that the collection lacks, by name,
@@ -430,6 +445,7 @@ func update[T any](ctx context.Context, db *DB, v versioned[T], id string, fn fu
 		if err != nil {
 			return nil, err
 		}
+		db.changes.note(v.coll.Name(), rev, id)
 		v.stamp(old, next, rev, db.now())
 		filter := append(bson.D{{Key: "_id", Value: id}}, v.guard(old)...)
 		if db.ferret {

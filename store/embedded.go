@@ -29,6 +29,11 @@ type Embedded struct {
 	done   chan struct{}
 	unlock func()
 	once   sync.Once
+
+	mu sync.Mutex
+	// changes holds the change log of each database that Open opened,
+	// shared by every DB Open makes for it, for as long as e runs.
+	changes map[string]*changeLog
 }
 
 // StartEmbedded starts FerretDB with its SQLite files under dir and returns
@@ -69,7 +74,8 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		return nil, fmt.Errorf("store: start embedded database: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), unlock: unlock}
+	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), unlock: unlock,
+		changes: map[string]*changeLog{}}
 	go func() {
 		defer close(e.done)
 		// Run only returns once ctx is cancelled and every connection and
@@ -104,14 +110,18 @@ func (e *Embedded) URI() string { return e.uri }
 
 // Open opens the store on the database dbName of this instance, as Open
 // does with its URI, and then gives FerretDB's lookups by _id the index
-// they lack (see indexIDLookups). Open through this method, not by URI:
-// without that index every read, update and delete of one document reads
-// the whole collection.
+// they lack (see indexIDLookups), and the revision feeds the change log
+// that spares them a full scan on every read (see doc.go). Open through
+// this method, not by URI: without that index every read, update and
+// delete of one document reads the whole collection. And write to a
+// database only through DBs that this method made: a write through a DB
+// opened by URI bypasses the change log, so the feeds of these DBs would
+// not see it.
 func (e *Embedded) Open(ctx context.Context, dbName string) (*DB, error) {
 	if dbName == "" || dbName != filepath.Base(dbName) || strings.ContainsAny(dbName, `/\.`) {
 		return nil, fmt.Errorf("store: open: bad database name %q", dbName)
 	}
-	db, err := Open(ctx, e.uri, dbName)
+	db, tops, err := open(ctx, e.uri, dbName)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +129,19 @@ func (e *Embedded) Open(ctx context.Context, dbName string) (*DB, error) {
 		_ = db.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("store: open %s: %w", dbName, err)
 	}
+	// The first Open of a database starts its change log from the highest
+	// revisions its set-up read. Nothing can have written through the log
+	// since: there is no log, so no DB of this method for the database,
+	// before this point. A later Open (or one that ran at the same time
+	// and lost) shares the log that exists.
+	e.mu.Lock()
+	l := e.changes[dbName]
+	if l == nil {
+		l = newChangeLog(tops, changeLogCap)
+		e.changes[dbName] = l
+	}
+	e.mu.Unlock()
+	db.changes = l
 	return db, nil
 }
 

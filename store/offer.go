@@ -34,6 +34,7 @@ func (db *DB) CreateOffer(ctx context.Context, o *wijkhelpt.Offer) (*wijkhelpt.O
 		return nil, false, err
 	}
 	doc.Revision = rev
+	db.changes.note(collOffers, rev, doc.ID)
 	_, err = db.offers.InsertOne(ctx, &doc)
 	if err == nil {
 		return &doc, true, nil
@@ -115,11 +116,11 @@ func (db *DB) UpdateOffer(ctx context.Context, id string, fn func(*wijkhelpt.Off
 }
 
 // OffersChangedSince returns the offers written after revision rev, in
-// revision order, at most limit (default 100, at most 1000).
+// revision order, at most limit (default 100, at most 1000). Follow it with
+// a wijkhelpt.Cursor: revisions can commit out of order. On a database
+// opened with Embedded.Open it usually answers from the change log.
 func (db *DB) OffersChangedSince(ctx context.Context, rev int64, limit int) ([]*wijkhelpt.Offer, error) {
-	out, err := findAll[wijkhelpt.Offer](ctx, db.offers,
-		bson.D{{Key: "revision", Value: bson.D{{Key: "$gt", Value: rev}}}},
-		options.Find().SetSort(bson.D{{Key: "revision", Value: 1}}).SetLimit(clampLimit(limit, 100, 1000)))
+	out, err := changedSince(ctx, db, db.offers, rev, limit, func(o *wijkhelpt.Offer) int64 { return o.Revision })
 	if err != nil {
 		return nil, fmt.Errorf("store: offers changed since %d: %w", rev, err)
 	}
@@ -163,6 +164,7 @@ func (db *DB) InsertOffers(ctx context.Context, offers []*wijkhelpt.Offer) (int,
 		docs[i] = d
 		batch[i] = &docs[i]
 	}
+	db.changes.note(collOffers, first, docIDs(docs, func(o *wijkhelpt.Offer) string { return o.ID })...)
 	failed, err := insertUnordered(ctx, db.offers, batch)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert offers: %w", err)

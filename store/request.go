@@ -48,6 +48,7 @@ func (db *DB) CreateRequest(ctx context.Context, r *wijkhelpt.Request) (*wijkhel
 			return nil, false, err
 		}
 		doc.Revision = rev
+		db.changes.note(collRequests, rev, doc.ID)
 		_, err = db.requests.InsertOne(ctx, &doc)
 		if err == nil {
 			return &doc, true, nil
@@ -218,11 +219,10 @@ func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*wijkhelpt.R
 
 // RequestsChangedSince returns the requests written after revision rev, in
 // revision order, at most limit (default 100, at most 1000). Follow it with a
-// wijkhelpt.Cursor: revisions can commit out of order.
+// wijkhelpt.Cursor: revisions can commit out of order. On a database opened
+// with Embedded.Open it usually answers from the change log.
 func (db *DB) RequestsChangedSince(ctx context.Context, rev int64, limit int) ([]*wijkhelpt.Request, error) {
-	out, err := findAll[wijkhelpt.Request](ctx, db.requests,
-		bson.D{{Key: "revision", Value: bson.D{{Key: "$gt", Value: rev}}}},
-		options.Find().SetSort(bson.D{{Key: "revision", Value: 1}}).SetLimit(clampLimit(limit, 100, 1000)))
+	out, err := changedSince(ctx, db, db.requests, rev, limit, func(r *wijkhelpt.Request) int64 { return r.Revision })
 	if err != nil {
 		return nil, fmt.Errorf("store: requests changed since %d: %w", rev, err)
 	}
@@ -297,6 +297,7 @@ func (db *DB) InsertRequests(ctx context.Context, reqs []*wijkhelpt.Request) (in
 		docs[i] = d
 		batch[i] = &docs[i]
 	}
+	db.changes.note(collRequests, first, docIDs(docs, func(r *wijkhelpt.Request) string { return r.ID })...)
 	failed, err := insertUnordered(ctx, db.requests, batch)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert requests: %w", err)
