@@ -13,11 +13,13 @@ test: chromium
 chromium:
 	@scripts/ensure-chromium.sh
 
+# bench runs every benchmark the README quotes (about five minutes).
 bench:
-	go test -run '^$$' -bench 'BenchmarkSuggest/(engine|exhaustive)' -benchtime 2000x ./matching
+	WIJKHELPT_BENCH_1M=1 go test -run '^$$' -bench 'BenchmarkSuggest/(engine|exhaustive)' -benchtime 2000x -timeout 60m ./matching
 	go test -run '^$$' -bench 'BenchmarkSuggest/bleve' -benchtime 200x ./matching
-	go test -run '^$$' -bench 'BenchmarkReindex' -benchtime 1x ./search
-	go test -run '^$$' -bench 'BenchmarkInsertOffers' -benchtime 1x ./store
+	go test -run '^$$' -bench 'BenchmarkReindex' -benchtime 3x ./search
+	go test -run '^$$' -bench 'BenchmarkImportOffers' -count 3 ./cmd/wijkhelpt
+	go test -run '^$$' -bench 'BenchmarkInsertOffers|BenchmarkOffersChangedSince|BenchmarkFindRequest1000|BenchmarkUpdateRequest' ./store
 
 fuzz:
 	@scripts/fuzz.sh 20s

@@ -82,6 +82,9 @@ type Deps struct {
 	// without it those routes answer 503 and the login page offers no SMS
 	// code.
 	Notifier Notifier
+	// Finder searches the search index. Without it the mediator's volunteer
+	// search matches names in the store only, and the queue has no search.
+	Finder Finder
 	// PublicURL is the portal's own origin and base path as the outside world
 	// sees it ("https://wijkhelpt.example.nl"). Origin checks and Twilio
 	// signatures are computed against it.
@@ -106,4 +109,14 @@ type Deps struct {
 	// only believed from TrustedProxies. Rate limits count per client IP.
 	ProxyHeader    string
 	TrustedProxies []string
+}
+
+// Finder is the free-text search of the search index: volunteers by name or
+// by what they offer or write ("fiets", "Turks", "Jan"), requests by
+// reference or by their text and notes. Both return IDs, best first; the
+// portal reads the documents from the store, so the index never decides
+// what a page shows about them.
+type Finder interface {
+	FindOfferIDs(ctx context.Context, text string, limit int) ([]string, error)
+	FindRequestIDs(ctx context.Context, text string, limit int) ([]string, error)
 }

@@ -32,6 +32,11 @@ type queueItem struct {
 }
 
 type queueData struct {
+	// CanSearch is true when there is a search index to search requests in.
+	CanSearch bool
+	Query     string
+	Searched  bool
+	Found     []queueItem
 	Open      []queueItem
 	Waiting   []queueItem
 	Attention []queueItem
@@ -62,7 +67,17 @@ func (s *site) queue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := queueData{NoMatcher: s.deps.Matcher == nil}
+	d := queueData{NoMatcher: s.deps.Matcher == nil, CanSearch: s.deps.Finder != nil}
+	if q := strings.TrimSpace(c.Query("zoek")); q != "" && d.CanSearch {
+		d.Query, d.Searched = q, true
+		found, err := s.findRequests(c.UserContext(), q)
+		if err != nil {
+			return err
+		}
+		for _, r := range found {
+			d.Found = append(d.Found, queueItem{R: r, Attention: attentionName(r.NeedsAttention).In(p.Lang), Excerpt: firstLine(r.Text, 140)})
+		}
+	}
 	today := s.today()
 	for _, r := range rs {
 		it := queueItem{R: r, Attention: attentionName(r.NeedsAttention).In(p.Lang), Excerpt: firstLine(r.Text, 140)}
@@ -91,6 +106,56 @@ func (s *site) queue(c *fiber.Ctx) error {
 	return s.views.render(c, fiber.StatusOK, "queue", p)
 }
 
+// searchLimit bounds the results of the mediators' searches.
+const searchLimit = 20
+
+// findOffers finds volunteers for the mediator's search: through the search
+// index (name, skills, what they wrote) when there is one, else by name in
+// the store. An offer the index knows but the store no longer has is left
+// out.
+func (s *site) findOffers(ctx context.Context, q string) ([]*wijkhelpt.Offer, error) {
+	if s.deps.Finder == nil {
+		return s.deps.Store.FindOffers(ctx, wijkhelpt.OfferFilter{Query: q, Limit: searchLimit})
+	}
+	ids, err := s.deps.Finder.FindOfferIDs(ctx, q, searchLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*wijkhelpt.Offer, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.deps.Store.FindOffer(ctx, id)
+		if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// findRequests finds requests in any state by reference or by words of
+// their text or notes, through the search index.
+func (s *site) findRequests(ctx context.Context, q string) ([]*wijkhelpt.Request, error) {
+	ids, err := s.deps.Finder.FindRequestIDs(ctx, q, searchLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*wijkhelpt.Request, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.deps.Store.FindRequest(ctx, id)
+		if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // searchHit is a volunteer found by name, with whether they may be asked
 // for this request and why not.
 type searchHit struct {
@@ -105,8 +170,10 @@ type mediationData struct {
 	WhyNone     string
 	NoMatcher   bool
 	Query       string
-	Hits        []searchHit
-	Searched    bool
+	// FullText is true when the volunteer search looks at more than names.
+	FullText bool
+	Hits     []searchHit
+	Searched bool
 }
 
 // mediationRequest shows one request to the mediator. The view is audited
@@ -125,7 +192,7 @@ func (s *site) renderMediation(c *fiber.Ctx, status int, p *page) error {
 	if err := s.audit(ctx, v.actor(), "view_request", r.ID); err != nil {
 		return err
 	}
-	d := mediationData{R: r, NoMatcher: s.deps.Matcher == nil, Query: strings.TrimSpace(c.Query("zoek"))}
+	d := mediationData{R: r, NoMatcher: s.deps.Matcher == nil, Query: strings.TrimSpace(c.Query("zoek")), FullText: s.deps.Finder != nil}
 	today := s.today()
 	if s.deps.Matcher != nil && r.Status == wijkhelpt.RequestOpen {
 		res := s.deps.Matcher.Suggest(r, suggestionsShown, today)
@@ -134,7 +201,7 @@ func (s *site) renderMediation(c *fiber.Ctx, status int, p *page) error {
 	}
 	if d.Query != "" {
 		d.Searched = true
-		offers, err := s.deps.Store.FindOffers(ctx, wijkhelpt.OfferFilter{Query: d.Query, Limit: 20})
+		offers, err := s.findOffers(ctx, d.Query)
 		if err != nil {
 			return err
 		}

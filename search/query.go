@@ -282,3 +282,35 @@ func (ix *Index) Candidates(ctx context.Context, p wijkhelpt.Point, radiusKm flo
 	slices.Sort(out)
 	return out, nil
 }
+
+// FindOfferIDs returns the IDs of the offers whose name or text matches,
+// best first: the mediator's volunteer search (portal.Finder).
+func (ix *Index) FindOfferIDs(ctx context.Context, text string, limit int) ([]string, error) {
+	if len(rawWords(text)) == 0 {
+		return []string{}, nil
+	}
+	hits, err := ix.SearchOffers(ctx, OfferQuery{Text: text, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+// FindRequestIDs returns the IDs of the requests with that reference or
+// whose text or notes match, best first: the mediator's request search
+// (portal.Finder).
+func (ix *Index) FindRequestIDs(ctx context.Context, text string, limit int) ([]string, error) {
+	hits, err := ix.SearchRequests(ctx, text, limit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}

@@ -86,6 +86,7 @@ func serve(ctx context.Context, s *services, ln net.Listener, io stdio) error {
 		Matcher:       engine,
 		Classifier:    s.classifier,
 		Notifier:      notifier,
+		Finder:        index,
 		PublicURL:     cfg.PublicURL,
 		DeskPhone:     cfg.DeskPhone,
 		SecureCookies: cfg.secure(),
