@@ -111,8 +111,7 @@ const searchLimit = 20
 
 // findOffers finds volunteers for the mediator's search: through the search
 // index (name, skills, what they wrote) when there is one, else by name in
-// the store. An offer the index knows but the store no longer has is left
-// out.
+// the store.
 func (s *site) findOffers(ctx context.Context, q string) ([]*wijkhelpt.Offer, error) {
 	if s.deps.Finder == nil {
 		return s.deps.Store.FindOffers(ctx, wijkhelpt.OfferFilter{Query: q, Limit: searchLimit})
@@ -121,18 +120,7 @@ func (s *site) findOffers(ctx context.Context, q string) ([]*wijkhelpt.Offer, er
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*wijkhelpt.Offer, 0, len(ids))
-	for _, id := range ids {
-		o, err := s.deps.Store.FindOffer(ctx, id)
-		if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return loadFound(ctx, ids, s.deps.Store.FindOffer)
 }
 
 // findRequests finds requests in any state by reference or by words of
@@ -142,16 +130,22 @@ func (s *site) findRequests(ctx context.Context, q string) ([]*wijkhelpt.Request
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*wijkhelpt.Request, 0, len(ids))
+	return loadFound(ctx, ids, s.deps.Store.FindRequest)
+}
+
+// loadFound reads what a search found from the store, in the order found.
+// A document the index knows but the store no longer has is left out.
+func loadFound[T any](ctx context.Context, ids []string, find func(context.Context, string) (*T, error)) ([]*T, error) {
+	out := make([]*T, 0, len(ids))
 	for _, id := range ids {
-		r, err := s.deps.Store.FindRequest(ctx, id)
+		doc, err := find(ctx, id)
 		if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, doc)
 	}
 	return out, nil
 }

@@ -290,14 +290,7 @@ func (ix *Index) FindOfferIDs(ctx context.Context, text string, limit int) ([]st
 		return []string{}, nil
 	}
 	hits, err := ix.SearchOffers(ctx, OfferQuery{Text: text, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	return ids, nil
+	return hitIDs(hits, err, func(h OfferHit) string { return h.ID })
 }
 
 // FindRequestIDs returns the IDs of the requests with that reference or
@@ -305,12 +298,16 @@ func (ix *Index) FindOfferIDs(ctx context.Context, text string, limit int) ([]st
 // (portal.Finder).
 func (ix *Index) FindRequestIDs(ctx context.Context, text string, limit int) ([]string, error) {
 	hits, err := ix.SearchRequests(ctx, text, limit)
+	return hitIDs(hits, err, func(h RequestHit) string { return h.ID })
+}
+
+func hitIDs[H any](hits []H, err error, id func(H) string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
-		ids[i] = h.ID
+		ids[i] = id(h)
 	}
 	return ids, nil
 }
