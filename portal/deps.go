@@ -112,11 +112,12 @@ type Deps struct {
 }
 
 // Finder is the free-text search of the search index: volunteers by name or
-// by what they offer or write ("fiets", "Turks", "Jan"), requests by
-// reference or by their text and notes. Both return IDs, best first; the
-// portal reads the documents from the store, so the index never decides
-// what a page shows about them.
+// by what they wrote, requests by reference or by their text and notes. Both
+// return IDs, best first; the portal reads the documents from the store, so
+// the index never decides what a page shows about them. When no volunteer's
+// name or text matches, FindOfferIDs may read the words as a kind of help
+// ("computer") and return the volunteers of those categories, naming them.
 type Finder interface {
-	FindOfferIDs(ctx context.Context, text string, limit int) ([]string, error)
+	FindOfferIDs(ctx context.Context, text string, limit int) (ids, categories []string, err error)
 	FindRequestIDs(ctx context.Context, text string, limit int) ([]string, error)
 }

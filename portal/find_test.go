@@ -109,3 +109,26 @@ func TestMediatorFindsVolunteersByMisspeltName(t *testing.T) {
 		t.Errorf("without an index the queue offers a search it cannot do")
 	}
 }
+
+func TestMediatorFindsVolunteersByKindOfHelp(t *testing.T) {
+	f := NewFixture(t, withIndex(t))
+	// Nobody's name or text says "rolstoel": the search reads it as
+	// transport, and both volunteers offer that.
+	status, body := get(t, f, "mediator", "/bemiddeling/"+f.Open.ID+"?zoek=rolstoel")
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	results, _, _ := strings.Cut(body[strings.Index(body, `id="zoeken"`):], "</section>")
+	if !strings.Contains(results, `id="search-by-category"`) || !strings.Contains(results, "Vervoer en begeleiding") {
+		t.Errorf("the page does not say the volunteers were found by kind of help:\n%s", results)
+	}
+	if !strings.Contains(results, "Piet") || !strings.Contains(results, "Karin") {
+		t.Errorf("'rolstoel' should find both transport volunteers:\n%s", results)
+	}
+	// A name match is not mixed with a kind of help.
+	_, body = get(t, f, "mediator", "/bemiddeling/"+f.Open.ID+"?zoek=Bakker")
+	results, _, _ = strings.Cut(body[strings.Index(body, `id="zoeken"`):], "</section>")
+	if strings.Contains(results, `id="search-by-category"`) || strings.Contains(results, "Karin") {
+		t.Errorf("'Bakker' should find Piet Bakker by name only:\n%s", results)
+	}
+}

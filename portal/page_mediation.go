@@ -110,17 +110,22 @@ func (s *site) queue(c *fiber.Ctx) error {
 const searchLimit = 20
 
 // findOffers finds volunteers for the mediator's search: through the search
-// index (name, skills, what they wrote) when there is one, else by name in
-// the store.
-func (s *site) findOffers(ctx context.Context, q string) ([]*wijkhelpt.Offer, error) {
+// index (name, what they wrote) when there is one, else by name in the
+// store.
+// When nobody's name or text matches, the index may answer with the
+// volunteers of the kinds of help the words are about; it names those
+// categories.
+func (s *site) findOffers(ctx context.Context, q string) (offers []*wijkhelpt.Offer, categories []string, err error) {
 	if s.deps.Finder == nil {
-		return s.deps.Store.FindOffers(ctx, wijkhelpt.OfferFilter{Query: q, Limit: searchLimit})
+		offers, err = s.deps.Store.FindOffers(ctx, wijkhelpt.OfferFilter{Query: q, Limit: searchLimit})
+		return offers, nil, err
 	}
-	ids, err := s.deps.Finder.FindOfferIDs(ctx, q, searchLimit)
+	ids, categories, err := s.deps.Finder.FindOfferIDs(ctx, q, searchLimit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return loadFound(ctx, ids, s.deps.Store.FindOffer)
+	offers, err = loadFound(ctx, ids, s.deps.Store.FindOffer)
+	return offers, categories, err
 }
 
 // findRequests finds requests in any state by reference or by words of
@@ -166,8 +171,12 @@ type mediationData struct {
 	Query       string
 	// FullText is true when the volunteer search looks at more than names.
 	FullText bool
-	Hits     []searchHit
-	Searched bool
+	// ByCategory names the kinds of help the search words were read as,
+	// when the volunteers found are those of these categories rather than
+	// ones whose name or text matched.
+	ByCategory []string
+	Hits       []searchHit
+	Searched   bool
 }
 
 // mediationRequest shows one request to the mediator. The view is audited
@@ -195,10 +204,11 @@ func (s *site) renderMediation(c *fiber.Ctx, status int, p *page) error {
 	}
 	if d.Query != "" {
 		d.Searched = true
-		offers, err := s.findOffers(ctx, d.Query)
+		offers, categories, err := s.findOffers(ctx, d.Query)
 		if err != nil {
 			return err
 		}
+		d.ByCategory = categories
 		for _, o := range offers {
 			h := searchHit{Offer: o}
 			switch {

@@ -90,6 +90,8 @@ type Index struct {
 	docs     *documents
 	synonyms [][]string
 	synHash  string
+	// classifier reads what kind of help a search asks for (FindOfferIDs).
+	classifier *Classifier
 
 	gen     atomic.Pointer[generation]
 	writeMu sync.Mutex // one writer at a time: follower batches and swaps
@@ -134,7 +136,11 @@ func newIndex(dir string, opts []Option) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("search: create index dir: %w", err)
 	}
-	return &Index{dir: dir, logger: cfg.logger, mapping: m, docs: docs, synonyms: v.synonyms, synHash: synonymsHash(v.synonyms)}, nil
+	cls, err := NewClassifier(cfg.vocab)
+	if err != nil {
+		return nil, err
+	}
+	return &Index{dir: dir, logger: cfg.logger, mapping: m, docs: docs, synonyms: v.synonyms, synHash: synonymsHash(v.synonyms), classifier: cls}, nil
 }
 
 // Open opens the index under dir, or creates an empty one when there is

@@ -284,13 +284,31 @@ func (ix *Index) Candidates(ctx context.Context, p wijkhelpt.Point, radiusKm flo
 }
 
 // FindOfferIDs returns the IDs of the offers whose name or text matches,
-// best first: the mediator's volunteer search (portal.Finder).
-func (ix *Index) FindOfferIDs(ctx context.Context, text string, limit int) ([]string, error) {
+// best first: the mediator's volunteer search (portal.Finder). When nothing
+// matches it reads the words as a kind of help ("computer", "hond
+// uitlaten") and returns the offers in the categories the classifier finds,
+// in ID order, with those categories; otherwise categories is empty.
+func (ix *Index) FindOfferIDs(ctx context.Context, text string, limit int) (ids, categories []string, err error) {
 	if len(rawWords(text)) == 0 {
-		return []string{}, nil
+		return []string{}, nil, nil
 	}
 	hits, err := ix.SearchOffers(ctx, OfferQuery{Text: text, Limit: limit})
-	return hitIDs(hits, err, func(h OfferHit) string { return h.ID })
+	if err != nil || len(hits) > 0 {
+		ids, err := hitIDs(hits, err, func(h OfferHit) string { return h.ID })
+		return ids, nil, err
+	}
+	for _, c := range ix.classifier.Classify(text) {
+		categories = append(categories, c.Code)
+	}
+	if len(categories) == 0 {
+		return []string{}, nil, nil
+	}
+	hits, err = ix.SearchOffers(ctx, OfferQuery{Categories: categories, ActiveOnly: true, Limit: limit})
+	ids, err = hitIDs(hits, err, func(h OfferHit) string { return h.ID })
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, categories, nil
 }
 
 // FindRequestIDs returns the IDs of the requests with that reference or

@@ -356,3 +356,31 @@ func TestSearchRequests(t *testing.T) {
 		t.Errorf("SearchRequests(Jansen) found %s, an offer's name", got)
 	}
 }
+
+func TestFindOfferIDsFallsBackToKindOfHelp(t *testing.T) {
+	n := newNeighbourhood(t)
+	for _, tc := range []struct {
+		text       string
+		first      string   // "" = nothing found
+		categories []string // nil = found by name or text
+	}{
+		{"Bakker", "kees", nil},                     // a name, though "bakker" is also about groceries
+		{"warme maaltijden", "anja", nil},           // what the organisation wrote
+		{"rolstoel", "pieter", []string{"vervoer"}}, // nobody wrote it: read as transport
+		{"whatsapp", "fatma", []string{"digitaal"}},
+		{"xyzzy", "", nil},
+		{"  ", "", nil},
+	} {
+		ids, cats, err := n.ix.FindOfferIDs(t.Context(), tc.text, 10)
+		if err != nil {
+			t.Fatalf("FindOfferIDs(%q): %v", tc.text, err)
+		}
+		first := ""
+		if len(ids) > 0 {
+			first = ids[0]
+		}
+		if first != tc.first || !slices.Equal(cats, tc.categories) {
+			t.Errorf("FindOfferIDs(%q) = %v, %v; want %q first, categories %v", tc.text, ids, cats, tc.first, tc.categories)
+		}
+	}
+}
