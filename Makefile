@@ -19,7 +19,7 @@ bench:
 	go test -run '^$$' -bench 'BenchmarkSuggest/bleve' -benchtime 200x ./matching
 	go test -run '^$$' -bench 'BenchmarkReindex' -benchtime 3x ./search
 	go test -run '^$$' -bench 'BenchmarkImportOffers' -count 3 ./cmd/wijkhelpt
-	go test -run '^$$' -bench 'BenchmarkInsertOffers|BenchmarkOffersChangedSince|BenchmarkFindRequest1000|BenchmarkUpdateRequest' ./store
+	go test -run '^$$' -bench 'BenchmarkInsertOffers|BenchmarkOffersChangedSince|BenchmarkFindRequest1000|BenchmarkUpdateRequest|BenchmarkBackgroundPolls' ./store
 
 fuzz:
 	@scripts/fuzz.sh 20s

@@ -54,7 +54,10 @@ type DB struct {
 	ferret bool
 	// changes is the change log shared by every DB that Embedded.Open made
 	// for this database; nil when opened by address.
-	changes   *changeLog
+	changes *changeLog
+	// watches answers the background polls on the embedded store (watch.go);
+	// nil elsewhere.
+	watches   *watches
 	feedReads feedReads
 }
 
@@ -466,6 +469,9 @@ func update[T any](ctx context.Context, db *DB, v versioned[T], id string, fn fu
 		out := new(T)
 		err = v.coll.FindOneAndReplace(ctx, filter, next,
 			options.FindOneAndReplace().SetReturnDocument(options.After)).Decode(out)
+		if v.coll.Name() == collRequests {
+			db.watches.requestsTouched(id)
+		}
 		switch {
 		case err == nil:
 			return out, nil

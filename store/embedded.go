@@ -34,6 +34,9 @@ type Embedded struct {
 	// changes holds the change log of each database that Open opened,
 	// shared by every DB Open makes for it, for as long as e runs.
 	changes map[string]*changeLog
+	// watches holds the watched polls of each database that Open opened,
+	// shared in the same way (watch.go).
+	watches map[string]*watches
 }
 
 // StartEmbedded starts FerretDB with its SQLite files under dir and returns
@@ -75,7 +78,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), unlock: unlock,
-		changes: map[string]*changeLog{}}
+		changes: map[string]*changeLog{}, watches: map[string]*watches{}}
 	go func() {
 		defer close(e.done)
 		// Run only returns once ctx is cancelled and every connection and
@@ -140,8 +143,13 @@ func (e *Embedded) Open(ctx context.Context, dbName string) (*DB, error) {
 		l = newChangeLog(tops, changeLogCap)
 		e.changes[dbName] = l
 	}
+	ws := e.watches[dbName]
+	if ws == nil {
+		ws = newWatches()
+		e.watches[dbName] = ws
+	}
 	e.mu.Unlock()
-	db.changes = l
+	db.changes, db.watches = l, ws
 	return db, nil
 }
 

@@ -80,6 +80,7 @@ func (db *DB) InsertMessage(ctx context.Context, d *wijkhelpt.Delivery) (bool, e
 		doc.State = wijkhelpt.DeliveryPending
 	}
 	_, err := db.coll(collMessages).InsertOne(ctx, &doc)
+	db.watches.messagesTouched(doc.Key)
 	switch {
 	case err == nil:
 		return true, nil
@@ -107,7 +108,11 @@ func (db *DB) InsertMessages(ctx context.Context, ds []*wijkhelpt.Delivery) erro
 	if len(docs) == 0 {
 		return nil
 	}
-	if _, err := insertUnordered(ctx, db.coll(collMessages), docs); err != nil {
+	_, err := insertUnordered(ctx, db.coll(collMessages), docs)
+	for _, d := range ds {
+		db.watches.messagesTouched(d.Key)
+	}
+	if err != nil {
 		return fmt.Errorf("store: insert messages: %w", err)
 	}
 	return nil
@@ -195,14 +200,24 @@ func (db *DB) FindMessages(ctx context.Context, f wijkhelpt.DeliveryFilter) ([]*
 	return out, nil
 }
 
+// openDeliveryStates are the states of messages still to be sent
+// (wijkhelpt.DeliveryState.Open).
+var openDeliveryStates = []wijkhelpt.DeliveryState{wijkhelpt.DeliveryPending, wijkhelpt.DeliverySending,
+	wijkhelpt.DeliveryRetry, wijkhelpt.DeliveryUnsure}
+
 // DueMessages returns messages a dispatch worker may claim at now: open,
 // due, and not under a live lease. Earliest due first, at most limit
 // (default 20, at most 500).
 func (db *DB) DueMessages(ctx context.Context, now time.Time, limit int) ([]*wijkhelpt.Delivery, error) {
-	open := []wijkhelpt.DeliveryState{wijkhelpt.DeliveryPending, wijkhelpt.DeliverySending,
-		wijkhelpt.DeliveryRetry, wijkhelpt.DeliveryUnsure}
+	if db.watches != nil {
+		out, err := db.messagePoll().run(ctx, db.watches.messages, now, int(clampLimit(limit, 20, 500)))
+		if err != nil {
+			return nil, fmt.Errorf("store: due messages: %w", err)
+		}
+		return out, nil
+	}
 	filter := bson.D{
-		{Key: "state", Value: bson.D{{Key: "$in", Value: open}}},
+		{Key: "state", Value: bson.D{{Key: "$in", Value: openDeliveryStates}}},
 		{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now}}},
 		{Key: "leaseUntil", Value: bson.D{{Key: "$lte", Value: now}}},
 	}
@@ -305,7 +320,9 @@ func (db *DB) ClaimMessage(ctx context.Context, key string, seen int64, owner st
 	// Even when the message turned out not to be free (finished by a worker
 	// whose lease had run out), the document takes the new epoch: the lease
 	// exists now, and a later claim must start after it.
-	if _, err := db.coll(collMessages).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	_, err = db.coll(collMessages).UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{{Key: "$set", Value: set}})
+	db.watches.messagesTouched(key)
+	if err != nil {
 		return nil, "", fmt.Errorf("store: claim message %s: %w", key, err)
 	}
 	if !free {
@@ -345,6 +362,7 @@ func (db *DB) SaveMessage(ctx context.Context, d *wijkhelpt.Delivery) error {
 	doc.TwilioStatus = "" // lives in message_status, see fillStatus
 	doc.SchemaVersion = wijkhelpt.SchemaVersion
 	res, err := db.coll(collMessages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.Key}}, &doc)
+	db.watches.messagesTouched(d.Key)
 	if err != nil {
 		return fmt.Errorf("store: save message %s: %w", d.Key, err)
 	}
@@ -385,6 +403,7 @@ func (db *DB) MarkCallbackDone(ctx context.Context, key string, by wijkhelpt.Act
 			{Key: "state", Value: wijkhelpt.DeliveryCalled}, {Key: "doneBy", Value: by},
 			{Key: "doneAt", Value: at}, {Key: "updatedAt", Value: at},
 		}}})
+	db.watches.messagesTouched(key)
 	if err != nil {
 		return fmt.Errorf("store: mark call-back %s done: %w", key, err)
 	}

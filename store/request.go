@@ -50,6 +50,7 @@ func (db *DB) CreateRequest(ctx context.Context, r *wijkhelpt.Request) (*wijkhel
 		doc.Revision = rev
 		db.changes.note(collRequests, rev, doc.ID)
 		_, err = db.requests.InsertOne(ctx, &doc)
+		db.watches.requestsTouched(doc.ID)
 		if err == nil {
 			return &doc, true, nil
 		}
@@ -232,6 +233,13 @@ func (db *DB) RequestsChangedSince(ctx context.Context, rev int64, limit int) ([
 // RequestsDue returns requests with a proposal whose answer time ran out at
 // or before now, earliest first, at most limit (default 100, at most 1000).
 func (db *DB) RequestsDue(ctx context.Context, now time.Time, limit int) ([]*wijkhelpt.Request, error) {
+	if db.watches != nil {
+		out, err := db.deadlinePoll().run(ctx, db.watches.deadline, now, int(clampLimit(limit, 100, 1000)))
+		if err != nil {
+			return nil, fmt.Errorf("store: requests due: %w", err)
+		}
+		return out, nil
+	}
 	out, err := findAll[wijkhelpt.Request](ctx, db.requests,
 		bson.D{{Key: "proposalDeadline", Value: bson.D{{Key: "$lte", Value: now}}}},
 		options.Find().SetSort(bson.D{{Key: "proposalDeadline", Value: 1}}).SetLimit(clampLimit(limit, 100, 1000)))
@@ -245,6 +253,13 @@ func (db *DB) RequestsDue(ctx context.Context, now time.Time, limit int) ([]*wij
 // not yet relayed, least recently written first, at most limit (default 100,
 // at most 1000).
 func (db *DB) RequestsWithPendingMessages(ctx context.Context, limit int) ([]*wijkhelpt.Request, error) {
+	if db.watches != nil {
+		out, err := db.pendingPoll().run(ctx, db.watches.pending, db.now(), int(clampLimit(limit, 100, 1000)))
+		if err != nil {
+			return nil, fmt.Errorf("store: requests with pending messages: %w", err)
+		}
+		return out, nil
+	}
 	out, err := findAll[wijkhelpt.Request](ctx, db.requests,
 		bson.D{{Key: "pendingMessages", Value: bson.D{{Key: "$gt", Value: 0}}}},
 		options.Find().SetSort(bson.D{{Key: "revision", Value: 1}}).SetLimit(clampLimit(limit, 100, 1000)))
@@ -299,6 +314,7 @@ func (db *DB) InsertRequests(ctx context.Context, reqs []*wijkhelpt.Request) (in
 	}
 	db.changes.note(collRequests, first, docIDs(docs, func(r *wijkhelpt.Request) string { return r.ID })...)
 	failed, err := insertUnordered(ctx, db.requests, batch)
+	db.watches.requestsTouched(docIDs(docs, func(r *wijkhelpt.Request) string { return r.ID })...)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert requests: %w", err)
 	}

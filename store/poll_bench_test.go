@@ -1,0 +1,93 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"wijkhelpt"
+	"wijkhelpt/store"
+)
+
+// BenchmarkBackgroundPolls measures the queries the notifier runs while
+// idle (every second: requests with messages to relay, messages due; every
+// minute: proposals run out) on an embedded store holding a busy desk's
+// history with nothing waiting: requests whose messages were all relayed,
+// three sent messages per request. "watched" is a database opened through
+// Embedded.Open, which answers them from its watches after one first scan;
+// "scan", the baseline, one opened by address, which runs the queries.
+func BenchmarkBackgroundPolls(b *testing.B) {
+	for _, size := range []int{1000, 5000} {
+		e, err := store.StartEmbedded(b.Context(), b.TempDir(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		watched, err := e.Open(b.Context(), "wijkhelpt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		scan, err := store.Open(b.Context(), e.URI(), "wijkhelpt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		reqs := make([]*wijkhelpt.Request, size)
+		for i := range reqs {
+			r := newRequest(b, "", fmt.Sprintf("+316200%05d", i))
+			for j := range r.Outbox {
+				r.Outbox[j].Relayed = true
+			}
+			reqs[i] = r
+		}
+		if _, err := watched.InsertRequests(b.Context(), reqs); err != nil {
+			b.Fatal(err)
+		}
+		ds := make([]*wijkhelpt.Delivery, 0, 3*size)
+		for i := range 3 * size {
+			d := newDelivery(fmt.Sprintf("m%06d", i), t0)
+			d.State = wijkhelpt.DeliverySent
+			ds = append(ds, d)
+		}
+		if err := watched.InsertMessages(b.Context(), ds); err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now()
+		polls := []struct {
+			name string
+			poll func(db *store.DB) (int, error)
+		}{
+			{fmt.Sprintf("requests=%d/pending", size), func(db *store.DB) (int, error) {
+				got, err := db.RequestsWithPendingMessages(b.Context(), 100)
+				return len(got), err
+			}},
+			{fmt.Sprintf("requests=%d/deadline", size), func(db *store.DB) (int, error) {
+				got, err := db.RequestsDue(b.Context(), now, 100)
+				return len(got), err
+			}},
+			{fmt.Sprintf("messages=%d/due", 3*size), func(db *store.DB) (int, error) {
+				got, err := db.DueMessages(b.Context(), now, 100)
+				return len(got), err
+			}},
+		}
+		for _, mode := range []struct {
+			name string
+			db   *store.DB
+		}{{"watched", watched}, {"scan", scan}} {
+			for _, p := range polls {
+				b.Run(mode.name+"/"+p.name, func(b *testing.B) {
+					if _, err := p.poll(mode.db); err != nil { // the first scan of a watch
+						b.Fatal(err)
+					}
+					for b.Loop() {
+						if n, err := p.poll(mode.db); err != nil || n != 0 {
+							b.Fatalf("%d found, %v; want none", n, err)
+						}
+					}
+				})
+			}
+		}
+		watched.Close(context.Background())
+		scan.Close(context.Background())
+		e.Close()
+	}
+}
