@@ -17,12 +17,12 @@ import (
 // new requests with a message to relay, relaying, proposals with an answer
 // time and their end, new messages due now or later, claims and saves.
 type pollWriter struct {
-	db    *store.DB
-	now   time.Time
-	mu    sync.Mutex
-	reqs  []string
-	msgs  []string
-	seq   int
+	db   *store.DB
+	now  time.Time
+	mu   sync.Mutex
+	reqs []string
+	msgs []string
+	seq  int
 	// between, when set, runs between a claim and the save that follows.
 	between func()
 }
