@@ -29,6 +29,13 @@ func (db *DB) CreateOffer(ctx context.Context, o *wijkhelpt.Offer) (*wijkhelpt.O
 		doc.ID = wijkhelpt.NewID()
 	}
 	doc.SchemaVersion = wijkhelpt.SchemaVersion
+	// A number that sent STOP before it had an offer: the offer starts
+	// opted out (see markOffersOptedOut).
+	known, err := db.optedOutNumbers(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	doc.OptedOut = known[doc.Phone]
 	rev, err := db.NextRevision(ctx)
 	if err != nil {
 		return nil, false, err
@@ -37,6 +44,12 @@ func (db *DB) CreateOffer(ctx context.Context, o *wijkhelpt.Offer) (*wijkhelpt.O
 	db.changes.note(collOffers, rev, doc.ID)
 	_, err = db.offers.InsertOne(ctx, &doc)
 	if err == nil {
+		if err := db.settleOptOuts(ctx, known, []string{doc.Phone}); err != nil {
+			return nil, false, err
+		}
+		if stored, err := db.FindOffer(ctx, doc.ID); err == nil {
+			return stored, true, nil
+		}
 		return &doc, true, nil
 	}
 	if !isDuplicate(err) {
@@ -94,6 +107,21 @@ func (db *DB) FindOffers(ctx context.Context, f wijkhelpt.OfferFilter) ([]*wijkh
 // UpdateRequest: the write goes through only when the revision is still the
 // one read, else fn runs again on the newer version.
 func (db *DB) UpdateOffer(ctx context.Context, id string, fn func(*wijkhelpt.Offer) error) (*wijkhelpt.Offer, error) {
+	// A new phone number brings its own opt-out with it.
+	change := func(o *wijkhelpt.Offer) error {
+		before := o.Phone
+		if err := fn(o); err != nil {
+			return err
+		}
+		if o.Phone != before {
+			out, err := db.OptedOut(ctx, o.Phone)
+			if err != nil {
+				return err
+			}
+			o.OptedOut = out
+		}
+		return nil
+	}
 	return update(ctx, db, versioned[wijkhelpt.Offer]{
 		coll: db.offers,
 		noun: offerNoun(),
@@ -112,7 +140,7 @@ func (db *DB) UpdateOffer(ctx context.Context, id string, fn func(*wijkhelpt.Off
 		duplicate: func(next *wijkhelpt.Offer) error {
 			return wijkhelpt.Conflict(wijkhelpt.T("Er is al een hulpaanbod met deze gegevens.", "There is already an offer with these details."))
 		},
-	}, id, fn)
+	}, id, change)
 }
 
 // OffersChangedSince returns the offers written after revision rev, in
@@ -149,6 +177,10 @@ func (db *DB) InsertOffers(ctx context.Context, offers []*wijkhelpt.Offer) (int,
 		return 0, err
 	}
 	first := last - int64(len(offers)) + 1
+	known, err := db.optedOutNumbers(ctx)
+	if err != nil {
+		return 0, err
+	}
 	docs := make([]wijkhelpt.Offer, len(offers))
 	batch := make([]any, len(offers))
 	for i, o := range offers {
@@ -161,6 +193,7 @@ func (db *DB) InsertOffers(ctx context.Context, offers []*wijkhelpt.Offer) (int,
 		}
 		d.SchemaVersion = wijkhelpt.SchemaVersion
 		d.Revision = first + int64(i)
+		d.OptedOut = known[d.Phone]
 		docs[i] = d
 		batch[i] = &docs[i]
 	}
@@ -168,6 +201,13 @@ func (db *DB) InsertOffers(ctx context.Context, offers []*wijkhelpt.Offer) (int,
 	failed, err := insertUnordered(ctx, db.offers, batch)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert offers: %w", err)
+	}
+	phones := make([]string, len(docs))
+	for i := range docs {
+		phones[i] = docs[i].Phone
+	}
+	if err := db.settleOptOuts(ctx, known, phones); err != nil {
+		return 0, err
 	}
 	return len(offers) - len(failed), nil
 }

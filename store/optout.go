@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"wijkhelpt"
 )
 
@@ -27,6 +29,46 @@ func (db *DB) markOffersOptedOut(ctx context.Context, phone string, optedOut boo
 			return nil
 		}); err != nil {
 			return fmt.Errorf("store: mark offer %s opted out: %w", o.ID, err)
+		}
+	}
+	return nil
+}
+
+// optedOutNumbers returns the numbers that are opted out now. The list is
+// short: only people who sent STOP are on it.
+func (db *DB) optedOutNumbers(ctx context.Context) (map[string]bool, error) {
+	type optOut struct {
+		Phone string `bson:"_id"`
+	}
+	docs, err := findAll[optOut](ctx, db.coll(collOptOuts), bson.D{{Key: "optedOut", Value: true}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: opted-out numbers: %w", err)
+	}
+	out := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		out[d.Phone] = true
+	}
+	return out, nil
+}
+
+// settleOptOuts runs after new offers are stored with the opt-outs that
+// were read before (known). A STOP or START that came in between was
+// recorded before its SetOptOut looked for the number's offers; if that
+// look came before the insert, it missed the new offer, and this read sees
+// the change: it copies it onto the offers as SetOptOut would have.
+func (db *DB) settleOptOuts(ctx context.Context, known map[string]bool, phones []string) error {
+	now, err := db.optedOutNumbers(ctx)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, p := range phones {
+		if p == "" || done[p] || now[p] == known[p] {
+			continue
+		}
+		done[p] = true
+		if err := db.markOffersOptedOut(ctx, p, now[p]); err != nil {
+			return err
 		}
 	}
 	return nil
