@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,6 +42,10 @@ type App struct {
 	// dummyHash is checked against when an account does not exist, so that
 	// a login for an unknown address takes as long as for a known one.
 	dummyHash string
+
+	// background counts work that outlives its request (login codes being
+	// sent); the app's shutdown waits for it.
+	background sync.WaitGroup
 }
 
 // New checks d and builds the Fiber app with every route.
@@ -71,6 +76,10 @@ func build(d Deps, extra func(a *App, r fiber.Router)) (*fiber.App, error) {
 	if err := a.routes(app, extra); err != nil {
 		return nil, err
 	}
+	app.Hooks().OnShutdown(func() error {
+		a.background.Wait()
+		return nil
+	})
 	return app, nil
 }
 

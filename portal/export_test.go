@@ -18,8 +18,13 @@ import (
 //	GET  /test/staff                         -> 204 for staff, else requireRole's answer
 //	GET  /test/fail                          -> an internal error from a dependency
 //	GET  /test/panic                         -> a handler that panics
+//	GET  /test/background                    -> 204 once login codes being sent are sent
 func NewWithTestRoutes(d Deps) (*fiber.App, error) {
 	return build(d, func(a *App, r fiber.Router) {
+		r.Get("/test/background", func(c *fiber.Ctx) error {
+			a.background.Wait()
+			return c.SendStatus(fiber.StatusNoContent)
+		})
 		r.Post("/test/login", func(c *fiber.Ctx) error {
 			u, err := a.authenticate(c.UserContext(), c.FormValue("email"), c.FormValue("password"), c.IP())
 			if err != nil {

@@ -141,6 +141,7 @@ func NewFixture(tb testing.TB, opts ...func(*portal.Deps)) *Fixture {
 	if f.App, err = portal.NewWithTestRoutes(f.Deps); err != nil {
 		tb.Fatalf("portal.New: %v", err)
 	}
+	tb.Cleanup(func() { f.WaitBackground(tb) })
 	f.Sync(tb)
 	return f
 }
@@ -392,4 +393,13 @@ func (f *Fixture) Audited(tb testing.TB, actor wijkhelpt.Actor, action, objectID
 		tb.Fatal(err)
 	}
 	return n > 0
+}
+
+// WaitBackground waits until the work the portal does after answering
+// (sending login codes) is done.
+func (f *Fixture) WaitBackground(tb testing.TB) {
+	tb.Helper()
+	if r := f.Do(tb, Caller{}, httptest.NewRequest(http.MethodGet, "/test/background", nil)); r.Status != http.StatusNoContent {
+		tb.Fatalf("GET /test/background: %d", r.Status)
+	}
 }

@@ -84,7 +84,9 @@ func throttled(err error, asking bool) error {
 // sendLoginCode sends a new login code to phone (E.164, mobile) when it
 // belongs to one volunteer, throttled per number and per client address
 // ip. It answers the same for every number: nil, or a rate-limited or
-// internal error.
+// internal error. The code is stored and sent in the background, so that
+// the answer does not take longer for a volunteer's number (a call to
+// Twilio) than for any other.
 func (a *App) sendLoginCode(ctx context.Context, phone, lang, ip string) error {
 	now := a.now()
 	if err := a.limit(ctx, "smscode:ip:"+ip, codeSendsPerIP, codeWindow, now); err != nil {
@@ -107,6 +109,20 @@ func (a *App) sendLoginCode(ctx context.Context, phone, lang, ip string) error {
 	if err != nil || u == nil {
 		return err
 	}
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), loginSendTimeout)
+	a.background.Go(func() {
+		defer cancel()
+		a.deliverLoginCode(bg, u, phone, lang, code, hash, now)
+	})
+	return nil
+}
+
+// loginSendTimeout bounds storing and sending one login code.
+const loginSendTimeout = time.Minute
+
+// deliverLoginCode stores the hash of a login code for u and sends the code
+// by SMS. What goes wrong is logged: the visitor has had their answer.
+func (a *App) deliverLoginCode(ctx context.Context, u *wijkhelpt.User, phone, lang, code, hash string, now time.Time) {
 	doc := &wijkhelpt.Session{
 		ID:        loginCodeID(phone),
 		UserID:    u.ID,
@@ -117,23 +133,23 @@ func (a *App) sendLoginCode(ctx context.Context, phone, lang, ip string) error {
 		Data:      map[string]string{"purpose": "sms-login", "code": hash, "nonce": wijkhelpt.NewToken()},
 	}
 	if err := a.deps.Store.SaveSession(ctx, doc); err != nil {
-		return err
+		a.log.ErrorContext(ctx, "login code not stored", "user_id", u.ID, "err", err)
+		return
 	}
-	err = a.deps.Notifier.SendLoginCode(ctx, phone, lang, code, loginCodeTTL)
+	err := a.deps.Notifier.SendLoginCode(ctx, phone, lang, code, loginCodeTTL)
 	if err == nil {
-		return nil
+		return
 	}
 	// Nothing went out: the code must not stay usable.
 	if derr := a.deps.Store.DeleteSession(ctx, doc.ID); derr != nil {
-		return derr
+		a.log.ErrorContext(ctx, "unsent login code not removed", "user_id", u.ID, "err", derr)
 	}
 	if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrConflict {
-		return nil // opted out of SMS: the same answer as for any number
+		return // opted out of SMS: the notifier logged it
 	}
 	// Twilio is down or refused: the volunteer asks again or uses the
-	// password; the answer stays the same, the log says why.
+	// password.
 	a.log.ErrorContext(ctx, "login code not sent", "user_id", u.ID, "err", err)
-	return nil
 }
 
 // volunteerByPhone finds the one active volunteer account whose offer has

@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"wijkhelpt"
+	"wijkhelpt/notify/twiliotest"
 	"wijkhelpt/portal"
 )
 
@@ -24,9 +26,12 @@ const (
 )
 
 // askCode asks for a login code for the typed number as a new visitor.
+// It waits until the code, if any, was sent: that happens after the answer.
 func askCode(t *testing.T, f *Fixture, phone string) Response {
 	t.Helper()
-	return f.DoPage(t, "anonymous", FormRequest("/inloggen/sms", url.Values{"phone": {phone}}))
+	resp := f.DoPage(t, "anonymous", FormRequest("/inloggen/sms", url.Values{"phone": {phone}}))
+	f.WaitBackground(t)
+	return resp
 }
 
 // enterCode sends a typed code for the number (E.164, as the code page
@@ -336,5 +341,41 @@ func TestLoginCodeNeedsCSRF(t *testing.T) {
 	}
 	if n := len(f.Twilio.Messages()); n != 0 {
 		t.Errorf("%d SMS sent without a valid form", n)
+	}
+}
+
+// The answer to "send me a code" does not wait for Twilio: otherwise a
+// volunteer's number (a send) would take longer to answer than any other
+// number, and the page would tell whose numbers are volunteers'.
+func TestLoginCodeAnswerDoesNotWaitForTwilio(t *testing.T) {
+	f := NewFixture(t)
+	const slow = 2 * time.Second
+	var mu sync.Mutex
+	var sendAt time.Time
+	f.Twilio.SetFaults(func(c twiliotest.Call) twiliotest.Fault {
+		if c.Method != http.MethodPost {
+			return twiliotest.Fault{}
+		}
+		mu.Lock()
+		sendAt = time.Now()
+		mu.Unlock()
+		return twiliotest.Fault{Delay: slow} // answers, late
+	})
+	resp := f.DoPage(t, "anonymous", FormRequest("/inloggen/sms", url.Values{"phone": {"06-11111111"}}))
+	answered := time.Now()
+	wantStatus(t, "ask", resp, http.StatusOK)
+	f.WaitBackground(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if sendAt.IsZero() {
+		t.Fatal("no code was sent")
+	}
+	if !answered.Before(sendAt.Add(slow)) {
+		t.Errorf("the page answered after Twilio did: it waited for the send")
+	}
+	// The slow send did go through, and its code works.
+	code := lastCode(t, f, volunteerPhone)
+	if r := enterCode(t, f, volunteerPhone, code); r.Status != http.StatusSeeOther {
+		t.Errorf("the code of the slow send: status %d, want 303", r.Status)
 	}
 }
