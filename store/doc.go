@@ -105,4 +105,8 @@
 // poll costs a few microseconds; TestWatchedPollsMatchQueries checks the
 // answers against the queries after every write and under concurrent
 // writes. On MongoDB the queries run as before, on their indexes.
+//
+// FindRequests for live requests only (the queue, the duplicate check, SMS
+// replies) uses one more watch that keeps the live requests themselves:
+// it reads the ones written since its last look and answers from memory.
 package store

@@ -10,6 +10,10 @@ import (
 	"wijkhelpt/store"
 )
 
+// liveInBench is how many requests of BenchmarkBackgroundPolls are still
+// open; the rest are done.
+const liveInBench = 50
+
 // BenchmarkBackgroundPolls measures the queries the notifier runs while
 // idle (every second: requests with messages to relay, messages due; every
 // minute: proposals run out) on an embedded store holding a busy desk's
@@ -17,6 +21,8 @@ import (
 // three sent messages per request. "watched" is a database opened through
 // Embedded.Open, which answers them from its watches after one first scan;
 // "scan", the baseline, one opened by address, which runs the queries.
+//
+// The queue lookup ("queue") finds the 50 live requests among them.
 func BenchmarkBackgroundPolls(b *testing.B) {
 	for _, size := range []int{1000, 5000} {
 		e, err := store.StartEmbedded(b.Context(), b.TempDir(), nil)
@@ -36,6 +42,9 @@ func BenchmarkBackgroundPolls(b *testing.B) {
 			r := newRequest(b, "", fmt.Sprintf("+316200%05d", i))
 			for j := range r.Outbox {
 				r.Outbox[j].Relayed = true
+			}
+			if i >= liveInBench {
+				r.Status = wijkhelpt.RequestDone
 			}
 			reqs[i] = r
 		}
@@ -67,6 +76,12 @@ func BenchmarkBackgroundPolls(b *testing.B) {
 			{fmt.Sprintf("messages=%d/due", 3*size), func(db *store.DB) (int, error) {
 				got, err := db.DueMessages(b.Context(), now, 100)
 				return len(got), err
+			}},
+			// Not a poll: the mediators' queue, which finds the live ones.
+			{fmt.Sprintf("requests=%d/queue", size), func(db *store.DB) (int, error) {
+				got, err := db.FindRequests(b.Context(), wijkhelpt.RequestFilter{Statuses: []wijkhelpt.RequestStatus{
+					wijkhelpt.RequestOpen, wijkhelpt.RequestProposed, wijkhelpt.RequestMatched}, Limit: 500})
+				return len(got) - liveInBench, err
 			}},
 		}
 		for _, mode := range []struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -163,6 +164,16 @@ func (db *DB) FindRequestByMatch(ctx context.Context, matchID string) (*wijkhelp
 // FindRequests returns one page of requests in ID order: those after
 // f.After, at most f.Limit (default 50, at most 500).
 func (db *DB) FindRequests(ctx context.Context, f wijkhelpt.RequestFilter) ([]*wijkhelpt.Request, error) {
+	if db.watches != nil && onlyLive(f.Statuses) {
+		// Live requests only, on the embedded store: from memory (watch.go).
+		all, err := db.liveRequests(ctx, db.watches.live)
+		if err != nil {
+			return nil, fmt.Errorf("store: find requests: %w", err)
+		}
+		out := slices.DeleteFunc(all, func(r *wijkhelpt.Request) bool { return !matchesRequestFilter(r, f) })
+		slices.SortFunc(out, func(a, b *wijkhelpt.Request) int { return strings.Compare(a.ID, b.ID) })
+		return out[:min(len(out), int(clampLimit(f.Limit, 50, 500)))], nil
+	}
 	filter := bson.D{}
 	if f.After != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: f.After}}})

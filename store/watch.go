@@ -111,13 +111,14 @@ func (w *watch) learn(c candidate, keep bool, from time.Time) {
 // (MongoDB, or a DB opened by URI) watches nothing: the polls run their
 // queries, which MongoDB answers from its indexes.
 type watches struct {
-	pending  *watch // requests with messages to relay
-	deadline *watch // requests with a proposal that runs out
-	messages *watch // messages to send
+	pending  *watch     // requests with messages to relay
+	deadline *watch     // requests with a proposal that runs out
+	messages *watch     // messages to send
+	live     *liveWatch // live requests, kept whole
 }
 
 func newWatches() *watches {
-	return &watches{pending: newWatch(), deadline: newWatch(), messages: newWatch()}
+	return &watches{pending: newWatch(), deadline: newWatch(), messages: newWatch(), live: newLiveWatch()}
 }
 
 // requestsTouched and messagesTouched note writes; nil-safe.
@@ -125,6 +126,7 @@ func (ws *watches) requestsTouched(ids ...string) {
 	if ws != nil {
 		ws.pending.touched(ids...)
 		ws.deadline.touched(ids...)
+		ws.live.touched(ids...)
 	}
 }
 
@@ -270,4 +272,152 @@ func compareThen(x, y int64, s, t string) int {
 		return 1
 	}
 	return 0
+}
+
+// The live requests (open, proposed or matched: wijkhelpt.Request.Live)
+// are what the mediators' queue, the phone intake's duplicate check and
+// the answers to SMS look for, with FindRequests and a status filter. On
+// the embedded store that query reads every request ever stored. The live
+// watch keeps the live requests themselves, as stored (raw), and, like the
+// other watches, the requests written since it last looked; a lookup reads
+// only the latter, by _id, and answers from memory. The invariant is the
+// same: a request that is clean was read after its last write, so the copy
+// kept is the stored one. Only live requests are kept, a few hundred at
+// most even for a busy desk.
+
+// liveRequestStatuses are the states of a live request.
+var liveRequestStatuses = []wijkhelpt.RequestStatus{wijkhelpt.RequestOpen, wijkhelpt.RequestProposed, wijkhelpt.RequestMatched}
+
+// liveWatch is the watch of the live requests, with their stored copies.
+type liveWatch struct {
+	*watch
+	raw map[string]bson.Raw // guarded by watch.mu
+}
+
+func newLiveWatch() *liveWatch { return &liveWatch{watch: newWatch(), raw: map[string]bson.Raw{}} }
+
+// onlyLive reports whether statuses selects live requests only, so that the
+// live watch holds every request such a filter can find.
+func onlyLive(statuses []wijkhelpt.RequestStatus) bool {
+	if len(statuses) == 0 {
+		return false
+	}
+	for _, s := range statuses {
+		if !slices.Contains(liveRequestStatuses, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// liveRequests returns every live request as stored now (what a query at
+// this moment would find, up to writes that race with it), in no order.
+func (db *DB) liveRequests(ctx context.Context, lw *liveWatch) ([]*wijkhelpt.Request, error) {
+	if err := db.seedLive(ctx, lw); err != nil {
+		return nil, err
+	}
+	// Read what was written since the last look.
+	fresh := map[string]bson.Raw{}
+	for _, c := range lw.candidates(time.Time{}) {
+		if c.gen == 0 {
+			continue // clean: the kept copy is the stored one
+		}
+		raw, err := db.requests.FindOne(ctx, bson.D{{Key: "_id", Value: c.id}}).Raw()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			raw = nil
+		} else if err != nil {
+			return nil, err
+		}
+		live := raw != nil && isLiveRaw(raw)
+		if !live {
+			raw = nil
+		}
+		fresh[c.id] = raw
+		lw.mu.Lock()
+		if lw.dirty[c.id] == c.gen {
+			delete(lw.dirty, c.id)
+			if live {
+				lw.raw[c.id] = raw
+			} else {
+				delete(lw.raw, c.id)
+			}
+		}
+		lw.mu.Unlock()
+	}
+	lw.mu.Lock()
+	raws := make(map[string]bson.Raw, len(lw.raw)+len(fresh))
+	for id, raw := range lw.raw {
+		raws[id] = raw
+	}
+	lw.mu.Unlock()
+	for id, raw := range fresh { // this look's reads, also of requests written again since
+		if raw == nil {
+			delete(raws, id)
+		} else {
+			raws[id] = raw
+		}
+	}
+	out := make([]*wijkhelpt.Request, 0, len(raws))
+	for _, raw := range raws {
+		r := new(wijkhelpt.Request)
+		if err := bson.Unmarshal(raw, r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// seedLive reads the live requests stored before the watch started, once.
+func (db *DB) seedLive(ctx context.Context, lw *liveWatch) error {
+	lw.seed.Lock()
+	defer lw.seed.Unlock()
+	if lw.seeded {
+		return nil
+	}
+	cur, err := db.requests.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: liveRequestStatuses}}}})
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		raw := slices.Clone(cur.Current)
+		id, ok := raw.Lookup("_id").StringValueOK()
+		if !ok {
+			continue
+		}
+		lw.mu.Lock()
+		if _, dirty := lw.dirty[id]; !dirty {
+			lw.raw[id] = raw
+		}
+		lw.mu.Unlock()
+	}
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	lw.seeded = true
+	return nil
+}
+
+// isLiveRaw reports whether a stored request is live.
+func isLiveRaw(raw bson.Raw) bool {
+	s, _ := raw.Lookup("status").StringValueOK()
+	return slices.Contains(liveRequestStatuses, wijkhelpt.RequestStatus(s))
+}
+
+// matchesRequestFilter applies f to r as FindRequests' query does.
+func matchesRequestFilter(r *wijkhelpt.Request, f wijkhelpt.RequestFilter) bool {
+	if f.After != "" && r.ID <= f.After {
+		return false
+	}
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, r.Status) {
+		return false
+	}
+	if f.Phone != "" && r.Contact.Phone != f.Phone {
+		return false
+	}
+	if f.OfferID != "" && !slices.ContainsFunc(r.Matches, func(m wijkhelpt.Match) bool { return m.OfferID == f.OfferID }) {
+		return false
+	}
+	return true
 }

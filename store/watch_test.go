@@ -45,9 +45,22 @@ func (w *pollWriter) pick(rng *rand.Rand, ids []string) string {
 
 func (w *pollWriter) write(tb testing.TB, ctx context.Context, rng *rand.Rand) error {
 	at := func() time.Time { return w.now.Add(time.Duration(rng.IntN(7200)-3600) * time.Second) }
-	switch rng.IntN(8) {
+	switch rng.IntN(10) {
+	case 8, 9:
+		// A request moves to another state (any: the store does not
+		// check transitions), as mediators, volunteers and time-outs do.
+		id := w.pick(rng, w.reqs)
+		if id == "" {
+			return nil
+		}
+		all := wijkhelpt.RequestStatuses()
+		_, err := w.db.UpdateRequest(ctx, id, func(r *wijkhelpt.Request) error {
+			r.Status = all[rng.IntN(len(all))]
+			return nil
+		})
+		return err
 	case 0:
-		r := newRequest(tb, "", "+31612345678")
+		r := newRequest(tb, "", pollPhones[rng.IntN(len(pollPhones))])
 		r.ID = w.next("r")
 		stored, _, err := w.db.CreateRequest(ctx, r)
 		if err != nil {
@@ -141,6 +154,8 @@ func (w *pollWriter) write(tb testing.TB, ctx context.Context, rng *rand.Rand) e
 	return nil
 }
 
+var pollPhones = []string{"+31612345678", "+31687654321", "+31611112222"}
+
 // polled are the three polls' answers as IDs, each checked to be in the
 // poll's order.
 func polled(tb testing.TB, db *store.DB, now time.Time) map[string][]string {
@@ -177,6 +192,26 @@ func polled(tb testing.TB, db *store.DB, now time.Time) map[string][]string {
 		}
 		out["messages"] = append(out["messages"], d.Key)
 	}
+	live := []wijkhelpt.RequestStatus{wijkhelpt.RequestOpen, wijkhelpt.RequestProposed, wijkhelpt.RequestMatched}
+	for name, f := range map[string]wijkhelpt.RequestFilter{
+		"queue":      {Statuses: live, Limit: 500},
+		"open":       {Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestOpen}, Limit: 500},
+		"duplicates": {Statuses: live, Phone: pollPhones[1], Limit: 10},
+		"page":       {Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestMatched, wijkhelpt.RequestProposed}, After: "r50060", Limit: 5},
+		"ended":      {Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestMatched, wijkhelpt.RequestDone}, Limit: 500},
+	} {
+		rs, err := db.FindRequests(ctx, f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[name] = []string{}
+		for i, r := range rs {
+			if i > 0 && r.ID <= rs[i-1].ID {
+				tb.Errorf("%s: requests out of ID order", name)
+			}
+			out[name] = append(out[name], r.ID+":"+string(r.Status)+":"+fmt.Sprint(r.Revision))
+		}
+	}
 	for k := range out {
 		slices.Sort(out[k]) // ties may come in either order
 	}
@@ -187,7 +222,7 @@ func samePolls(t *testing.T, step string, watched, queried *store.DB, now time.T
 	t.Helper()
 	for _, at := range []time.Time{now, now.Add(30 * time.Minute), now.Add(2 * time.Hour)} {
 		got, want := polled(t, watched, at), polled(t, queried, at)
-		for _, k := range []string{"pending", "deadline", "messages"} {
+		for _, k := range []string{"pending", "deadline", "messages", "queue", "open", "duplicates", "page", "ended"} {
 			if !slices.Equal(got[k], want[k]) {
 				t.Fatalf("%s, at now%+v: %s polls %v from the watch, %v from the query", step, at.Sub(now), k, got[k], want[k])
 			}
@@ -259,6 +294,10 @@ func TestWatchedPollsMatchQueries(t *testing.T) {
 				return
 			}
 			if _, err := watched.RequestsDue(ctx, now, 1000); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := watched.FindRequests(ctx, wijkhelpt.RequestFilter{Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestOpen}}); err != nil {
 				errs <- err
 				return
 			}
