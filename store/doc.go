@@ -109,4 +109,7 @@
 // FindRequests for live requests only (the queue, the duplicate check, SMS
 // replies) uses one more watch that keeps the live requests themselves:
 // it reads the ones written since its last look and answers from memory.
+// FindRequests for one offer (a volunteer's page, a volunteer's SMS answer)
+// uses a watch that keeps which requests have matches to which offer, and
+// reads only those requests, by _id.
 package store

@@ -22,7 +22,8 @@ const liveInBench = 50
 // Embedded.Open, which answers them from its watches after one first scan;
 // "scan", the baseline, one opened by address, which runs the queries.
 //
-// The queue lookup ("queue") finds the 50 live requests among them.
+// The queue lookup ("queue") finds the 50 live requests among them, and a
+// volunteer's page ("volunteer") the 20 requests one volunteer helped with.
 func BenchmarkBackgroundPolls(b *testing.B) {
 	for _, size := range []int{1000, 5000} {
 		e, err := store.StartEmbedded(b.Context(), b.TempDir(), nil)
@@ -45,6 +46,9 @@ func BenchmarkBackgroundPolls(b *testing.B) {
 			}
 			if i >= liveInBench {
 				r.Status = wijkhelpt.RequestDone
+			}
+			if i%(size/20) == 0 { // one volunteer's 20 tasks
+				r.Matches = append(r.Matches, wijkhelpt.Match{ID: r.ID + "-1", OfferID: "o-bench", Status: wijkhelpt.MatchCompleted})
 			}
 			reqs[i] = r
 		}
@@ -77,7 +81,12 @@ func BenchmarkBackgroundPolls(b *testing.B) {
 				got, err := db.DueMessages(b.Context(), now, 100)
 				return len(got), err
 			}},
-			// Not a poll: the mediators' queue, which finds the live ones.
+			// Not polls: a volunteer's page, which finds their 20 tasks,
+			{fmt.Sprintf("requests=%d/volunteer", size), func(db *store.DB) (int, error) {
+				got, err := db.FindRequests(b.Context(), wijkhelpt.RequestFilter{OfferID: "o-bench", Limit: 500})
+				return len(got) - 20, err
+			}},
+			// and the mediators' queue, which finds the live ones.
 			{fmt.Sprintf("requests=%d/queue", size), func(db *store.DB) (int, error) {
 				got, err := db.FindRequests(b.Context(), wijkhelpt.RequestFilter{Statuses: []wijkhelpt.RequestStatus{
 					wijkhelpt.RequestOpen, wijkhelpt.RequestProposed, wijkhelpt.RequestMatched}, Limit: 500})

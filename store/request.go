@@ -174,6 +174,35 @@ func (db *DB) FindRequests(ctx context.Context, f wijkhelpt.RequestFilter) ([]*w
 		slices.SortFunc(out, func(a, b *wijkhelpt.Request) int { return strings.Compare(a.ID, b.ID) })
 		return out[:min(len(out), int(clampLimit(f.Limit, 50, 500)))], nil
 	}
+	if db.watches != nil && f.OfferID != "" {
+		// One offer's requests, on the embedded store: read by _id.
+		ids, err := db.requestsOfOffer(ctx, db.watches.offers, f.OfferID)
+		if err != nil {
+			return nil, fmt.Errorf("store: find requests: %w", err)
+		}
+		slices.Sort(ids)
+		limit := int(clampLimit(f.Limit, 50, 500))
+		out := []*wijkhelpt.Request{}
+		for _, id := range ids {
+			if id <= f.After {
+				continue
+			}
+			r, err := db.FindRequest(ctx, id)
+			if wijkhelpt.ErrorCodeOf(err) == wijkhelpt.ErrNotFound {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store: find requests: %w", err)
+			}
+			if matchesRequestFilter(r, f) {
+				out = append(out, r)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		return out, nil
+	}
 	filter := bson.D{}
 	if f.After != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: f.After}}})

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"wijkhelpt"
 )
@@ -111,14 +112,15 @@ func (w *watch) learn(c candidate, keep bool, from time.Time) {
 // (MongoDB, or a DB opened by URI) watches nothing: the polls run their
 // queries, which MongoDB answers from its indexes.
 type watches struct {
-	pending  *watch     // requests with messages to relay
-	deadline *watch     // requests with a proposal that runs out
-	messages *watch     // messages to send
-	live     *liveWatch // live requests, kept whole
+	pending  *watch      // requests with messages to relay
+	deadline *watch      // requests with a proposal that runs out
+	messages *watch      // messages to send
+	live     *liveWatch  // live requests, kept whole
+	offers   *offerWatch // which requests have matches to which offer
 }
 
 func newWatches() *watches {
-	return &watches{pending: newWatch(), deadline: newWatch(), messages: newWatch(), live: newLiveWatch()}
+	return &watches{pending: newWatch(), deadline: newWatch(), messages: newWatch(), live: newLiveWatch(), offers: newOfferWatch()}
 }
 
 // requestsTouched and messagesTouched note writes; nil-safe.
@@ -127,6 +129,7 @@ func (ws *watches) requestsTouched(ids ...string) {
 		ws.pending.touched(ids...)
 		ws.deadline.touched(ids...)
 		ws.live.touched(ids...)
+		ws.offers.touched(ids...)
 	}
 }
 
@@ -420,4 +423,138 @@ func matchesRequestFilter(r *wijkhelpt.Request, f wijkhelpt.RequestFilter) bool 
 		return false
 	}
 	return true
+}
+
+// A volunteer's page, and an SMS answer from a volunteer, look for the
+// requests with a match to one offer, in every state (FindRequests with
+// OfferID). The offer watch keeps, for every request, the offers it has
+// matches to, so that such a lookup reads only that offer's requests, by
+// _id. It is seeded by one scan of all requests.
+type offerWatch struct {
+	*watch
+	requestsOf map[string]map[string]bool // offer ID -> request IDs; guarded by watch.mu
+	offersOf   map[string][]string        // request ID -> offer IDs
+}
+
+func newOfferWatch() *offerWatch {
+	return &offerWatch{watch: newWatch(), requestsOf: map[string]map[string]bool{}, offersOf: map[string][]string{}}
+}
+
+// set records the offers of request id; the caller holds ow.mu.
+func (ow *offerWatch) set(id string, offers []string) {
+	for _, o := range ow.offersOf[id] {
+		delete(ow.requestsOf[o], id)
+		if len(ow.requestsOf[o]) == 0 {
+			delete(ow.requestsOf, o)
+		}
+	}
+	delete(ow.offersOf, id)
+	if len(offers) == 0 {
+		return
+	}
+	ow.offersOf[id] = offers
+	for _, o := range offers {
+		if ow.requestsOf[o] == nil {
+			ow.requestsOf[o] = map[string]bool{}
+		}
+		ow.requestsOf[o][id] = true
+	}
+}
+
+// matchOffers lists the offers a stored request has matches to.
+func matchOffers(raw bson.Raw) []string {
+	arr, ok := raw.Lookup("matches").ArrayOK()
+	if !ok {
+		return nil
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range vals {
+		doc, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		if o, ok := doc.Lookup("offerId").StringValueOK(); ok && o != "" && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// requestsOfOffer returns the IDs of the requests with a match to offerID,
+// as stored now (up to writes that race with it).
+func (db *DB) requestsOfOffer(ctx context.Context, ow *offerWatch, offerID string) ([]string, error) {
+	if err := db.seedOffers(ctx, ow); err != nil {
+		return nil, err
+	}
+	fresh := map[string][]string{}
+	for _, c := range ow.candidates(time.Time{}) {
+		if c.gen == 0 {
+			continue
+		}
+		raw, err := db.requests.FindOne(ctx, bson.D{{Key: "_id", Value: c.id}}).Raw()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			raw = nil
+		} else if err != nil {
+			return nil, err
+		}
+		offers := matchOffers(raw)
+		fresh[c.id] = offers
+		ow.mu.Lock()
+		if ow.dirty[c.id] == c.gen {
+			delete(ow.dirty, c.id)
+			ow.set(c.id, offers)
+		}
+		ow.mu.Unlock()
+	}
+	ow.mu.Lock()
+	ids := map[string]bool{}
+	for id := range ow.requestsOf[offerID] {
+		ids[id] = true
+	}
+	ow.mu.Unlock()
+	for id, offers := range fresh {
+		ids[id] = slices.Contains(offers, offerID)
+	}
+	out := make([]string, 0, len(ids))
+	for id, ok := range ids {
+		if ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// seedOffers reads which offers every stored request has matches to, once.
+func (db *DB) seedOffers(ctx context.Context, ow *offerWatch) error {
+	ow.seed.Lock()
+	defer ow.seed.Unlock()
+	if ow.seeded {
+		return nil
+	}
+	cur, err := db.requests.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "matches.offerId", Value: 1}}))
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		id, ok := cur.Current.Lookup("_id").StringValueOK()
+		if !ok {
+			continue
+		}
+		offers := matchOffers(cur.Current)
+		ow.mu.Lock()
+		if _, dirty := ow.dirty[id]; !dirty {
+			ow.set(id, offers)
+		}
+		ow.mu.Unlock()
+	}
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	ow.seeded = true
+	return nil
 }

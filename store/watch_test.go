@@ -88,7 +88,7 @@ func (w *pollWriter) write(tb testing.TB, ctx context.Context, rng *rand.Rand) e
 		}
 		_, err := w.db.UpdateRequest(ctx, id, func(r *wijkhelpt.Request) error {
 			r.Matches = append(r.Matches, wijkhelpt.Match{ID: fmt.Sprintf("%s-%d", r.ID, len(r.Matches)+1),
-				Status: wijkhelpt.MatchProposed, ExpiresAt: at()})
+				OfferID: fmt.Sprintf("o%d", 1+rng.IntN(3)), Status: wijkhelpt.MatchProposed, ExpiresAt: at()})
 			return nil
 		})
 		return err
@@ -199,6 +199,9 @@ func polled(tb testing.TB, db *store.DB, now time.Time) map[string][]string {
 		"duplicates": {Statuses: live, Phone: pollPhones[1], Limit: 10},
 		"page":       {Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestMatched, wijkhelpt.RequestProposed}, After: "r50060", Limit: 5},
 		"ended":      {Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestMatched, wijkhelpt.RequestDone}, Limit: 500},
+		"offer":      {OfferID: "o2", Limit: 500},
+		"offer page": {OfferID: "o1", After: "r50050", Limit: 3},
+		"offer done": {OfferID: "o3", Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestDone, wijkhelpt.RequestCancelled}},
 	} {
 		rs, err := db.FindRequests(ctx, f)
 		if err != nil {
@@ -222,7 +225,7 @@ func samePolls(t *testing.T, step string, watched, queried *store.DB, now time.T
 	t.Helper()
 	for _, at := range []time.Time{now, now.Add(30 * time.Minute), now.Add(2 * time.Hour)} {
 		got, want := polled(t, watched, at), polled(t, queried, at)
-		for _, k := range []string{"pending", "deadline", "messages", "queue", "open", "duplicates", "page", "ended"} {
+		for _, k := range []string{"pending", "deadline", "messages", "queue", "open", "duplicates", "page", "ended", "offer", "offer page", "offer done"} {
 			if !slices.Equal(got[k], want[k]) {
 				t.Fatalf("%s, at now%+v: %s polls %v from the watch, %v from the query", step, at.Sub(now), k, got[k], want[k])
 			}
@@ -298,6 +301,10 @@ func TestWatchedPollsMatchQueries(t *testing.T) {
 				return
 			}
 			if _, err := watched.FindRequests(ctx, wijkhelpt.RequestFilter{Statuses: []wijkhelpt.RequestStatus{wijkhelpt.RequestOpen}}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := watched.FindRequests(ctx, wijkhelpt.RequestFilter{OfferID: "o1"}); err != nil {
 				errs <- err
 				return
 			}
