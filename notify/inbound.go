@@ -50,17 +50,8 @@ func (n *Notifier) HandleSMS(ctx context.Context, fullURL string, form url.Value
 	if !n.validSignature(fullURL, form, signature) {
 		return "", wijkhelpt.Forbidden()
 	}
-	get := func(k string) string {
-		if v := form[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	sid := get("MessageSid")
-	if sid == "" {
-		sid = get("SmsSid")
-	}
-	from := strings.TrimSpace(get("From"))
+	sid := messageSID(form)
+	from := strings.TrimSpace(form.Get("From"))
 	if sid == "" || from == "" {
 		return "", wijkhelpt.Invalid("MessageSid", wijkhelpt.T("Bericht zonder kenmerk of afzender.", "Message without SID or sender."))
 	}
@@ -73,7 +64,7 @@ func (n *Notifier) HandleSMS(ctx context.Context, fullURL string, form url.Value
 		n.log.Info("inbound sms repeated", "sid", sid)
 		return emptyTwiML, nil
 	}
-	if err := n.handleInbound(ctx, sid, from, get("Body"), now); err != nil {
+	if err := n.handleInbound(ctx, sid, from, form.Get("Body"), now); err != nil {
 		return "", err // the claim runs out; Twilio's retry handles it again
 	}
 	if err := n.st.FinishInbound(ctx, "sms:"+sid, n.now()); err != nil {
@@ -345,21 +336,12 @@ func (n *Notifier) HandleStatus(ctx context.Context, fullURL string, form url.Va
 	if !n.validSignature(fullURL, form, signature) {
 		return wijkhelpt.Forbidden()
 	}
-	get := func(k string) string {
-		if v := form[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	sid := get("MessageSid")
-	if sid == "" {
-		sid = get("SmsSid")
-	}
-	status := strings.ToLower(get("MessageStatus"))
+	sid := messageSID(form)
+	status := strings.ToLower(form.Get("MessageStatus"))
 	if status == "" {
-		status = strings.ToLower(get("SmsStatus"))
+		status = strings.ToLower(form.Get("SmsStatus"))
 	}
-	code, _ := strconv.Atoi(get("ErrorCode"))
+	code, _ := strconv.Atoi(form.Get("ErrorCode"))
 	now := n.now()
 	first, err := n.st.RecordMessageStatus(ctx, sid, status, code, now)
 	if err != nil || !first {
@@ -378,4 +360,13 @@ func (n *Notifier) HandleStatus(ctx context.Context, fullURL string, form url.Va
 	n.log.Warn("sms not delivered", "key", d.Key, "template", d.Template, "status", status, "code", code)
 	d.ErrorCode = code
 	return n.recordFailure(ctx, d)
+}
+
+// messageSID is the SID of the message a webhook is about: MessageSid, or
+// SmsSid, the older name Twilio still sends.
+func messageSID(form url.Values) string {
+	if sid := form.Get("MessageSid"); sid != "" {
+		return sid
+	}
+	return form.Get("SmsSid")
 }

@@ -92,14 +92,7 @@ func (s *site) loginSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := s.login(c, u); err != nil {
-		return err
-	}
-	next := safeNext(c.FormValue("next"))
-	if next == "/" {
-		next = homeFor(u.Role)
-	}
-	return redirect(c, next, "")
+	return s.loggedIn(c, u)
 }
 
 // loginCodeForm asks a volunteer for the mobile number to send a code to.
@@ -195,14 +188,7 @@ func (s *site) loginCodeSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := s.login(c, u); err != nil {
-		return err
-	}
-	next := safeNext(c.FormValue("next"))
-	if next == "/" {
-		next = homeFor(u.Role)
-	}
-	return redirect(c, next, "")
+	return s.loggedIn(c, u)
 }
 
 // logoutForm is for links to /uitloggen: logging out changes state, so it
@@ -216,4 +202,17 @@ func (s *site) logoutSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return redirect(c, "/", "loggedout")
+}
+
+// loggedIn starts u's session, by password or by SMS code alike, and sends
+// them on to the page they came for, or to their role's home page.
+func (s *site) loggedIn(c *fiber.Ctx, u *wijkhelpt.User) error {
+	if err := s.login(c, u); err != nil {
+		return err
+	}
+	next := safeNext(c.FormValue("next"))
+	if next == "/" {
+		next = homeFor(u.Role)
+	}
+	return redirect(c, next, "")
 }
