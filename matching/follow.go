@@ -165,60 +165,47 @@ func (f *follower) step(ctx context.Context, now time.Time) error {
 // limit). It returns the highest revision read (rev when none) and adds
 // every revision read to revs when given.
 func readOffers(ctx context.Context, e *Engine, src Source, rev int64, maxPages int, revs *[]int64) (int64, error) {
+	return readFeed(ctx, e, src.OffersChangedSince, e.upsert,
+		func(o *wijkhelpt.Offer) (string, int64) { return o.ID, o.Revision }, rev, maxPages, revs)
+}
+
+// readRequests is readOffers for requests.
+func readRequests(ctx context.Context, e *Engine, src Source, rev int64, maxPages int, revs *[]int64) (int64, error) {
+	return readFeed(ctx, e, src.RequestsChangedSince, e.applyRequest,
+		func(r *wijkhelpt.Request) (string, int64) { return r.ID, r.Revision }, rev, maxPages, revs)
+}
+
+// readFeed is readOffers for any feed: page reads a page, apply takes in one
+// document under the engine's lock, and key gives its ID and revision.
+func readFeed[T any](ctx context.Context, e *Engine, page func(context.Context, int64, int) ([]*T, error),
+	apply func(*T), key func(*T) (string, int64), rev int64, maxPages int, revs *[]int64) (int64, error) {
 	for pages := 0; maxPages < 0 || pages < maxPages; pages++ {
-		page, err := src.OffersChangedSince(ctx, rev, e.pageSize)
+		docs, err := page(ctx, rev, e.pageSize)
 		if err != nil {
 			return rev, err
 		}
-		if len(page) == 0 {
+		if len(docs) == 0 {
 			break
 		}
 		top := rev
 		e.mu.Lock()
-		for _, o := range page {
-			if o == nil || o.ID == "" {
+		for _, d := range docs {
+			if d == nil {
 				continue
 			}
-			e.upsert(o)
-			top = max(top, o.Revision)
+			id, r := key(d)
+			if id == "" {
+				continue
+			}
+			apply(d)
+			top = max(top, r)
 			if revs != nil {
-				*revs = append(*revs, o.Revision)
+				*revs = append(*revs, r)
 			}
 		}
 		e.mu.Unlock()
 		if top == rev {
 			break // nothing newer: a source that ignores rev must not loop us
-		}
-		rev = top
-	}
-	return rev, nil
-}
-
-// readRequests is readOffers for requests.
-func readRequests(ctx context.Context, e *Engine, src Source, rev int64, maxPages int, revs *[]int64) (int64, error) {
-	for pages := 0; maxPages < 0 || pages < maxPages; pages++ {
-		page, err := src.RequestsChangedSince(ctx, rev, e.pageSize)
-		if err != nil {
-			return rev, err
-		}
-		if len(page) == 0 {
-			break
-		}
-		top := rev
-		e.mu.Lock()
-		for _, r := range page {
-			if r == nil || r.ID == "" {
-				continue
-			}
-			e.applyRequest(r)
-			top = max(top, r.Revision)
-			if revs != nil {
-				*revs = append(*revs, r.Revision)
-			}
-		}
-		e.mu.Unlock()
-		if top == rev {
-			break
 		}
 		rev = top
 	}
