@@ -107,6 +107,68 @@ func (w *watch) learn(c candidate, keep bool, from time.Time) {
 	}
 }
 
+// seedScan runs once per watch: it scans coll with filter (and opts) and
+// hands every document found to keep, under the watch's lock, unless it was
+// written meanwhile (it is dirty then, and read again by settle or the
+// poll). It is how a watch learns what was stored before it started.
+func (w *watch) seedScan(ctx context.Context, coll *mongo.Collection, filter bson.D, opts *options.FindOptionsBuilder, keep func(id string, raw bson.Raw)) error {
+	w.seed.Lock()
+	defer w.seed.Unlock()
+	if w.seeded {
+		return nil
+	}
+	cur, err := coll.Find(ctx, filter, opts)
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		raw := slices.Clone(cur.Current)
+		id, ok := raw.Lookup("_id").StringValueOK()
+		if !ok {
+			continue
+		}
+		w.mu.Lock()
+		if _, dirty := w.dirty[id]; !dirty {
+			keep(id, raw)
+		}
+		w.mu.Unlock()
+	}
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	w.seeded = true
+	return nil
+}
+
+// settle reads, by _id from coll, every document written since the watch
+// last looked, and hands each to keep (raw nil: gone), under the watch's
+// lock, unless a write came in after it was listed; that one stays dirty
+// for the next look. It returns everything it read, overtaken or not, for
+// the caller's answer.
+func (w *watch) settle(ctx context.Context, coll *mongo.Collection, keep func(id string, raw bson.Raw)) (map[string]bson.Raw, error) {
+	read := map[string]bson.Raw{}
+	for _, c := range w.candidates(time.Time{}) {
+		if c.gen == 0 {
+			continue // clean: what the watch holds is what is stored
+		}
+		raw, err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: c.id}}).Raw()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			raw = nil
+		} else if err != nil {
+			return nil, err
+		}
+		read[c.id] = raw
+		w.mu.Lock()
+		if w.dirty[c.id] == c.gen {
+			delete(w.dirty, c.id)
+			keep(c.id, raw)
+		}
+		w.mu.Unlock()
+	}
+	return read, nil
+}
+
 // watches are the watched polls of one embedded database, shared (like the
 // change log) by every DB that Embedded.Open made for it. A nil *watches
 // (MongoDB, or a DB opened by URI) watches nothing: the polls run their
@@ -186,26 +248,21 @@ func (p poll[T]) run(ctx context.Context, w *watch, now time.Time, limit int) ([
 // remembers those that do. A document written while the scan runs is noted
 // after its write, so it is dirty and read again by this very poll.
 func (p poll[T]) seedOnce(ctx context.Context, w *watch) error {
-	w.seed.Lock()
-	defer w.seed.Unlock()
-	if w.seeded {
-		return nil
-	}
-	docs, err := findAll[T](ctx, p.coll, p.seed, nil)
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	for _, d := range docs {
-		if keep, from := p.from(d); keep {
-			if _, dirty := w.dirty[p.id(d)]; !dirty {
-				w.at[p.id(d)] = from
-			}
+	var bad error
+	err := w.seedScan(ctx, p.coll, p.seed, nil, func(id string, raw bson.Raw) {
+		d := new(T)
+		if err := bson.Unmarshal(raw, d); err != nil {
+			bad = err
+			return
 		}
+		if keep, from := p.from(d); keep {
+			w.at[id] = from
+		}
+	})
+	if err == nil {
+		err = bad
 	}
-	w.mu.Unlock()
-	w.seeded = true
-	return nil
+	return err
 }
 
 // The three watched polls.
@@ -316,36 +373,12 @@ func onlyLive(statuses []wijkhelpt.RequestStatus) bool {
 // liveRequests returns every live request as stored now (what a query at
 // this moment would find, up to writes that race with it), in no order.
 func (db *DB) liveRequests(ctx context.Context, lw *liveWatch) ([]*wijkhelpt.Request, error) {
-	if err := db.seedLive(ctx, lw); err != nil {
+	if err := lw.seedScan(ctx, db.requests, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: liveRequestStatuses}}}}, nil, lw.keep); err != nil {
 		return nil, err
 	}
-	// Read what was written since the last look.
-	fresh := map[string]bson.Raw{}
-	for _, c := range lw.candidates(time.Time{}) {
-		if c.gen == 0 {
-			continue // clean: the kept copy is the stored one
-		}
-		raw, err := db.requests.FindOne(ctx, bson.D{{Key: "_id", Value: c.id}}).Raw()
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			raw = nil
-		} else if err != nil {
-			return nil, err
-		}
-		live := raw != nil && isLiveRaw(raw)
-		if !live {
-			raw = nil
-		}
-		fresh[c.id] = raw
-		lw.mu.Lock()
-		if lw.dirty[c.id] == c.gen {
-			delete(lw.dirty, c.id)
-			if live {
-				lw.raw[c.id] = raw
-			} else {
-				delete(lw.raw, c.id)
-			}
-		}
-		lw.mu.Unlock()
+	fresh, err := lw.settle(ctx, db.requests, lw.keep)
+	if err != nil {
+		return nil, err
 	}
 	lw.mu.Lock()
 	raws := make(map[string]bson.Raw, len(lw.raw)+len(fresh))
@@ -354,10 +387,10 @@ func (db *DB) liveRequests(ctx context.Context, lw *liveWatch) ([]*wijkhelpt.Req
 	}
 	lw.mu.Unlock()
 	for id, raw := range fresh { // this look's reads, also of requests written again since
-		if raw == nil {
-			delete(raws, id)
-		} else {
+		if raw != nil && isLiveRaw(raw) {
 			raws[id] = raw
+		} else {
+			delete(raws, id)
 		}
 	}
 	out := make([]*wijkhelpt.Request, 0, len(raws))
@@ -371,35 +404,14 @@ func (db *DB) liveRequests(ctx context.Context, lw *liveWatch) ([]*wijkhelpt.Req
 	return out, nil
 }
 
-// seedLive reads the live requests stored before the watch started, once.
-func (db *DB) seedLive(ctx context.Context, lw *liveWatch) error {
-	lw.seed.Lock()
-	defer lw.seed.Unlock()
-	if lw.seeded {
-		return nil
+// keep holds the stored copy of a live request and forgets one that is no
+// longer live (or gone); the caller holds lw.mu.
+func (lw *liveWatch) keep(id string, raw bson.Raw) {
+	if raw != nil && isLiveRaw(raw) {
+		lw.raw[id] = raw
+	} else {
+		delete(lw.raw, id)
 	}
-	cur, err := db.requests.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: liveRequestStatuses}}}})
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		raw := slices.Clone(cur.Current)
-		id, ok := raw.Lookup("_id").StringValueOK()
-		if !ok {
-			continue
-		}
-		lw.mu.Lock()
-		if _, dirty := lw.dirty[id]; !dirty {
-			lw.raw[id] = raw
-		}
-		lw.mu.Unlock()
-	}
-	if err := cur.Err(); err != nil {
-		return err
-	}
-	lw.seeded = true
-	return nil
 }
 
 // isLiveRaw reports whether a stored request is live.
@@ -487,28 +499,14 @@ func matchOffers(raw bson.Raw) []string {
 // requestsOfOffer returns the IDs of the requests with a match to offerID,
 // as stored now (up to writes that race with it).
 func (db *DB) requestsOfOffer(ctx context.Context, ow *offerWatch, offerID string) ([]string, error) {
-	if err := db.seedOffers(ctx, ow); err != nil {
+	keep := func(id string, raw bson.Raw) { ow.set(id, matchOffers(raw)) }
+	all := options.Find().SetProjection(bson.D{{Key: "matches.offerId", Value: 1}})
+	if err := ow.seedScan(ctx, db.requests, bson.D{}, all, keep); err != nil {
 		return nil, err
 	}
-	fresh := map[string][]string{}
-	for _, c := range ow.candidates(time.Time{}) {
-		if c.gen == 0 {
-			continue
-		}
-		raw, err := db.requests.FindOne(ctx, bson.D{{Key: "_id", Value: c.id}}).Raw()
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			raw = nil
-		} else if err != nil {
-			return nil, err
-		}
-		offers := matchOffers(raw)
-		fresh[c.id] = offers
-		ow.mu.Lock()
-		if ow.dirty[c.id] == c.gen {
-			delete(ow.dirty, c.id)
-			ow.set(c.id, offers)
-		}
-		ow.mu.Unlock()
+	fresh, err := ow.settle(ctx, db.requests, keep)
+	if err != nil {
+		return nil, err
 	}
 	ow.mu.Lock()
 	ids := map[string]bool{}
@@ -516,8 +514,8 @@ func (db *DB) requestsOfOffer(ctx context.Context, ow *offerWatch, offerID strin
 		ids[id] = true
 	}
 	ow.mu.Unlock()
-	for id, offers := range fresh {
-		ids[id] = slices.Contains(offers, offerID)
+	for id, raw := range fresh {
+		ids[id] = slices.Contains(matchOffers(raw), offerID)
 	}
 	out := make([]string, 0, len(ids))
 	for id, ok := range ids {
@@ -526,35 +524,4 @@ func (db *DB) requestsOfOffer(ctx context.Context, ow *offerWatch, offerID strin
 		}
 	}
 	return out, nil
-}
-
-// seedOffers reads which offers every stored request has matches to, once.
-func (db *DB) seedOffers(ctx context.Context, ow *offerWatch) error {
-	ow.seed.Lock()
-	defer ow.seed.Unlock()
-	if ow.seeded {
-		return nil
-	}
-	cur, err := db.requests.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "matches.offerId", Value: 1}}))
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		id, ok := cur.Current.Lookup("_id").StringValueOK()
-		if !ok {
-			continue
-		}
-		offers := matchOffers(cur.Current)
-		ow.mu.Lock()
-		if _, dirty := ow.dirty[id]; !dirty {
-			ow.set(id, offers)
-		}
-		ow.mu.Unlock()
-	}
-	if err := cur.Err(); err != nil {
-		return err
-	}
-	ow.seeded = true
-	return nil
 }
