@@ -150,25 +150,21 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.Analyzer = analyzerCodes
 		return f
 	}
+	analyzedField := func(analyzer string) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
 	textField := func() *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzerText
+		f := analyzedField(analyzerText)
 		f.SynonymSource = synonymSourceName
-		f.Store = false
-		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = false
 		return f
 	}
-	nameField := func() *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzerName
-		f.Store = false
-		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = false
-		return f
-	}
+	nameField := func() *mapping.FieldMapping { return analyzedField(analyzerName) }
 	storedOnly := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = keyword.Name
