@@ -28,6 +28,9 @@ type Cursor struct {
 	// order. Runs, not single revisions: a follower starting from 0 on a
 	// store whose early revisions were all overwritten can miss millions.
 	gaps []gapRun
+	// wait is how long a gap holds the cursor back: GapWait when zero, not
+	// at all when negative (a store that commits in revision order).
+	wait time.Duration
 }
 
 // gapRun is the missing revisions lo..hi, first missed at since.
@@ -69,9 +72,13 @@ func (c *Cursor) Advance(revs []int64, now time.Time) {
 		}
 		c.fill(r)
 	}
+	wait := c.wait
+	if wait == 0 {
+		wait = GapWait
+	}
 	kept := c.gaps[:0]
 	for _, g := range c.gaps {
-		if now.Sub(g.since) < GapWait {
+		if now.Sub(g.since) < wait {
 			kept = append(kept, g)
 		}
 	}

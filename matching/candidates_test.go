@@ -156,7 +156,7 @@ func (c *countedSource) Candidates(ctx context.Context, p wijkhelpt.Point, radiu
 // holds now, so that an index following the store sees what the engine
 // sees.
 type storeMirror struct {
-	db     *store.DB
+	db     store.Store
 	stored map[string]*wijkhelpt.Offer // the world's version last written
 }
 

@@ -81,15 +81,6 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithPageSize sets how many documents Follow asks for at once (default 1000).
-func WithPageSize(n int) Option {
-	return func(e *Engine) {
-		if n > 0 {
-			e.pageSize = n
-		}
-	}
-}
-
 // Engine ranks offers for requests. It keeps compact facts of every offer
 // in a spatial index and the open tasks and help history derived from the
 // requests. It is safe for concurrent use: any number of Suggest calls run
@@ -97,7 +88,6 @@ func WithPageSize(n int) Option {
 type Engine struct {
 	w        Weights
 	log      *slog.Logger
-	pageSize int
 	cands    Candidates // nil: the grid
 	catIndex map[string]int
 	catCodes []string
@@ -135,7 +125,6 @@ func NewEngine(w Weights, opts ...Option) *Engine {
 	e := &Engine{
 		w:        w,
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		pageSize: 1000,
 		catIndex: map[string]int{},
 		ids:      map[string]int32{},
 		classes:  newClasses(),

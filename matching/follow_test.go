@@ -11,8 +11,8 @@ import (
 	"wijkhelpt"
 )
 
-// feed is a revision feed in the shape of the store's (store.OpenTest did
-// not exist when this was written): one revision counter for every write,
+// feed is a revision feed in the shape of the store's, holding whole
+// documents: one revision counter for every write,
 // each document kept at its latest revision, read in revision order with a
 // limit the feed may lower. A write can take its revision and commit later,
 // as concurrent writers do in the store.
@@ -117,10 +117,11 @@ func TestFollowPicksUpWrites(t *testing.T) {
 	}
 	f.putOffer(*newOffer(t, "anna", north(wijk, 1)), 0)
 	f.putOffer(*newOffer(t, "bert", north(wijk, 2), func(o *wijkhelpt.Offer) { o.Capacity = 1 }), 0)
-	e := NewEngine(DefaultWeights(), WithPageSize(7))
+	e := NewEngine(DefaultWeights())
+	fl := wijkhelpt.NewFollower(f, wijkhelpt.FollowerOptions{Every: 10 * time.Millisecond, PageSize: 7}, e)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.Follow(ctx, f, 10*time.Millisecond) }()
+	go func() { done <- fl.Run(ctx) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -165,90 +166,6 @@ func TestFollowPicksUpWrites(t *testing.T) {
 	f.mu.Unlock()
 	f.putOffer(*newOffer(t, "cor", north(wijk, 3)), 0)
 	waitFor(t, "a new offer after a read error", func() bool { return slices.Contains(suggested(e, r), "cor") })
-}
-
-func TestFollowerOutOfOrder(t *testing.T) {
-	f := newFeed()
-	f.putOffer(*newOffer(t, "o1", north(wijk, 1)), 0)
-	f.putOffer(*newOffer(t, "o2", north(wijk, 1)), 0)
-	e := NewEngine(DefaultWeights())
-	top, err := e.loadAll(context.Background(), f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fl := newFollower(e, f, top, now)
-	r := newRequest(t, "r1", wijk)
-	step := func(at time.Time) {
-		t.Helper()
-		if err := fl.step(context.Background(), at); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	slow := f.take() // revision 3: a writer that commits late
-	f.putOffer(*newOffer(t, "o4", north(wijk, 1)), 0)
-	other := f.take() // revision 5: a write to another collection, never seen here
-	_ = other
-	f.putOffer(*newOffer(t, "o6", north(wijk, 1)), 0)
-	step(now.Add(100 * time.Millisecond))
-	if got, want := suggested(e, r), []string{"o1", "o2", "o4", "o6"}; !slices.Equal(got, want) {
-		t.Fatalf("suggested %v, want %v", got, want)
-	}
-	if got, want := fl.offers.From(), int64(2); got != want {
-		t.Fatalf("cursor at %d, want it held at %d by the missing revision 3", got, want)
-	}
-
-	f.putOffer(*newOffer(t, "o3", north(wijk, 1)), slow)
-	step(now.Add(200 * time.Millisecond))
-	if got, want := suggested(e, r), []string{"o1", "o2", "o3", "o4", "o6"}; !slices.Equal(got, want) {
-		t.Fatalf("after the late commit: suggested %v, want %v", got, want)
-	}
-	step(now.Add(200*time.Millisecond + wijkhelpt.GapWait))
-	if got, want := fl.offers.From(), int64(6); got != want {
-		t.Fatalf("cursor at %d, want %d once revision 5 is given up", got, want)
-	}
-}
-
-func TestFollowerSweep(t *testing.T) {
-	f := newFeed()
-	f.putOffer(*newOffer(t, "o1", north(wijk, 1)), 0)
-	slow := f.take() // taken before the initial load, committed after it
-	for _, id := range []string{"o3", "o4", "o5"} {
-		f.putOffer(*newOffer(t, id, north(wijk, 1)), 0)
-	}
-	e := NewEngine(DefaultWeights(), WithPageSize(2))
-	top, err := e.loadAll(context.Background(), f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if top.offers != 5 {
-		t.Fatalf("initial load saw up to revision %d, want 5", top.offers)
-	}
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	fl := newFollower(e, f, top, now)
-	fl.sweepPagesPerStep = 1
-	f.putOffer(*newOffer(t, "o2", north(wijk, 1)), slow)
-	r := newRequest(t, "r1", wijk)
-	for i := range 3 {
-		if err := fl.step(context.Background(), now.Add(time.Duration(i+1)*500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if slices.Contains(suggested(e, r), "o2") {
-		t.Fatalf("o2 found before the sweep: the test does not test the sweep")
-	}
-	for i := range 5 {
-		if err := fl.step(context.Background(), now.Add(wijkhelpt.GapWait+time.Duration(i)*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, want := suggested(e, r), []string{"o1", "o2", "o3", "o4", "o5"}; !slices.Equal(got, want) {
-		t.Fatalf("after the sweep: suggested %v, want %v", got, want)
-	}
-	if !fl.sweptO || !fl.sweptR {
-		t.Errorf("sweep not finished: offers %v, requests %v", fl.sweptO, fl.sweptR)
-	}
 }
 
 func TestLoadPagesThroughALimitingSource(t *testing.T) {

@@ -13,9 +13,9 @@ import (
 
 // dispatchBatch is how many due messages one look at the queue returns,
 // per worker, and how many wait in the workers' queue: enough to keep the
-// workers busy between two looks, which each read the whole collection on
-// the embedded store, and to let the workers of several instances mostly
-// take different messages (they are queued in random order).
+// workers busy between two looks, and to let the workers of several
+// instances mostly take different messages (they are queued in random
+// order).
 const dispatchBatch = 32
 
 // clockSkew is how far the clocks of two instances (and Twilio's) may
@@ -34,9 +34,9 @@ const saveTimeout = 5 * time.Second
 //
 // A message that has to wait a little before its next try (a rate limit,
 // an unclear send) is kept here and handed out again when it is due,
-// rather than found by the next look at the queue: on the embedded store
-// every look reads all messages. Should this instance stop first, the
-// message is still in the queue for whoever looks next.
+// rather than found by the next look at the queue, which may be a while
+// away on an idle instance. Should this instance stop first, the message
+// is still in the queue for whoever looks next.
 type dispatcher struct {
 	n    *Notifier
 	jobs chan *wijkhelpt.Delivery

@@ -77,7 +77,7 @@ func (l *logBuffer) String() string {
 // env is a store, a Twilio double and notifiers running on them.
 type env struct {
 	tb    testing.TB
-	db    *store.DB
+	db    store.Store
 	tw    *twiliotest.Server
 	clock *clock
 	log   *logBuffer

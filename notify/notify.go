@@ -40,7 +40,8 @@ import (
 	"wijkhelpt"
 )
 
-// Store is what the notifier needs from the database. *store.DB implements it.
+// Store is what the notifier needs from the database. The SQLite and the
+// MongoDB store (store/sqlite, store/mongo) implement it.
 type Store interface {
 	FindRequest(ctx context.Context, id string) (*wijkhelpt.Request, error)
 	FindRequests(ctx context.Context, f wijkhelpt.RequestFilter) ([]*wijkhelpt.Request, error)
@@ -59,7 +60,6 @@ type Store interface {
 	FindMessageBySID(ctx context.Context, sid string) (*wijkhelpt.Delivery, error)
 	RecordMessageStatus(ctx context.Context, sid, status string, errorCode int, at time.Time) (bool, error)
 	MarkCallbackDone(ctx context.Context, key string, by wijkhelpt.Actor, at time.Time) error
-	EnsureMessageIndexes(ctx context.Context) error
 
 	SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) error
 	OptedOut(ctx context.Context, phone string) (bool, error)
@@ -90,9 +90,8 @@ type Config struct {
 	// Instance names this process in leases; a random name when empty.
 	Instance string
 
-	// Tuning; zero means the default given. Every look for work reads a
-	// whole collection on the embedded store (FerretDB filters in Go), so
-	// idle loops look seldom and busy ones take a batch at a time.
+	// Tuning; zero means the default given. Idle loops look seldom and
+	// busy ones take a batch at a time.
 	Workers      int           // dispatch workers: 2
 	Lease        time.Duration // how long a claim holds a message: 30 s
 	PollInterval time.Duration // how often the idle relay and dispatch look for work: 1 s
@@ -223,15 +222,8 @@ func wake(c chan struct{}) {
 
 // Run relays, dispatches and times out until ctx is done, then waits for
 // its goroutines. A message being sent when ctx ends is finished and
-// recorded first (bounded by the HTTP timeout). Being stopped while it is
-// still preparing its indexes is a clean stop, not an error.
+// recorded first (bounded by the HTTP timeout).
 func (n *Notifier) Run(ctx context.Context) error {
-	if err := n.st.EnsureMessageIndexes(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
 	n.log.Info("notifier started", "instance", n.owner, "workers", n.cfg.Workers, "twilio", n.sender.live())
 	var wg sync.WaitGroup
 	goRun := func(f func()) {
@@ -260,10 +252,10 @@ func (n *Notifier) Run(ctx context.Context) error {
 }
 
 // idleShare is the most of its time an idle loop spends looking for work:
-// on the embedded store a look reads a whole collection, which takes longer
-// the more the desk has done, so an idle loop waits until looking costs no
-// more than a twentieth of its time, but not longer than maxIdlePause (or
-// 30 times its interval). Wake ends the wait.
+// a look is an indexed query, but a slow one (a store under load, a
+// MongoDB far away) should not keep a core busy, so an idle loop waits
+// until looking costs no more than a twentieth of its time, but not longer
+// than maxIdlePause (or 30 times its interval). Wake ends the wait.
 const (
 	idleShare    = 20
 	maxIdlePause = time.Minute

@@ -11,9 +11,8 @@ import (
 	"wijkhelpt"
 )
 
-// relayBatch is how many requests with pending messages one pass reads.
-// On the embedded store every pass reads the whole collection of requests,
-// so a pass takes many.
+// relayBatch is how many requests with pending messages one pass reads:
+// after an import or a burst of intakes, many at a time.
 const relayBatch = 500
 
 // relayChunk is how many requests the relay takes at a time: their

@@ -262,9 +262,10 @@ func TestRequireRoleOnPages(t *testing.T) {
 
 func TestBearerTokens(t *testing.T) {
 	f := NewFixture(t)
-	revoked := f.NewToken(t, f.Users[wijkhelpt.RoleAdmin])
-	if _, err := f.DB.Database().Collection("tokens").UpdateOne(t.Context(),
-		map[string]any{"hash": wijkhelpt.HashToken(revoked.Token)}, map[string]any{"$set": map[string]any{"revoked": true}}); err != nil {
+	revoked := Caller{Name: "revoked token", Token: wijkhelpt.NewToken()}
+	admin := f.Users[wijkhelpt.RoleAdmin]
+	if err := f.DB.CreateToken(t.Context(), &wijkhelpt.APIToken{Hash: wijkhelpt.HashToken(revoked.Token), Name: "revoked",
+		Role: admin.Role, UserID: admin.ID, CreatedAt: time.Now(), Revoked: true}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"wijkhelpt"
 	"wijkhelpt/notify"
 	"wijkhelpt/notify/twiliotest"
 	"wijkhelpt/portal"
@@ -91,7 +92,8 @@ func startSite(t *testing.T) *site {
 	go func() { served <- f.App.Listener(ln) }()
 	done := make(chan struct{}, 2)
 	go func() { _ = n.Run(ctx); done <- struct{}{} }()
-	go func() { _ = f.Engine.Follow(ctx, f.DB, 50*time.Millisecond); done <- struct{}{} }()
+	fl := wijkhelpt.NewFollower(f.DB, wijkhelpt.FollowerOptions{Every: 50 * time.Millisecond}, f.Engine)
+	go func() { _ = fl.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
 		for range 2 {

@@ -10,7 +10,7 @@ import (
 	"wijkhelpt"
 )
 
-// Store is what the portal needs from the database. *store.DB implements it;
+// Store is what the portal needs from the database. The stores implement it;
 // the portal never imports the store package, cmd/wijkhelpt wires it in.
 type Store interface {
 	FindRequest(ctx context.Context, id string) (*wijkhelpt.Request, error)

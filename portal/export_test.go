@@ -60,3 +60,6 @@ func NewWithTestRoutes(d Deps) (*fiber.App, error) {
 		})
 	})
 }
+
+// LoginCodeID is the ID of the document that holds a number's login code.
+var LoginCodeID = loginCodeID

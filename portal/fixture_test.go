@@ -54,7 +54,7 @@ type Caller struct {
 // Fixture is a portal on a fresh database with seeded data.
 type Fixture struct {
 	App    *fiber.App
-	DB     *store.DB
+	DB     store.Store
 	Desk   *wijkhelpt.Desk
 	Engine *matching.Engine
 	// Notifier talks to Twilio, the local double Twilio. The notifier's
@@ -146,8 +146,8 @@ func NewFixture(tb testing.TB, opts ...func(*portal.Deps)) *Fixture {
 	return f
 }
 
-// Sync brings the matching engine up to date with the store, as Follow
-// does in the running service.
+// Sync brings the matching engine up to date with the store, as the
+// follower and the store's publication do in the running service.
 func (f *Fixture) Sync(tb testing.TB) {
 	tb.Helper()
 	if err := f.Engine.Load(tb.Context(), f.DB); err != nil {
@@ -382,17 +382,23 @@ func (f *Fixture) CountRequests(tb testing.TB) int64 {
 }
 
 // Audited reports whether the store's audit log has a record of actor
-// doing action on objectID. The store has no reader for the log (it is
-// written for the record, read by database tools), so the test reads the
-// collection directly.
+// doing action on objectID. The store has no reader for the log yet (it is
+// written for the record), so the test reads it through Dump.
 func (f *Fixture) Audited(tb testing.TB, actor wijkhelpt.Actor, action, objectID string) bool {
 	tb.Helper()
-	n, err := f.DB.Database().Collection("audit").CountDocuments(tb.Context(),
-		bson.D{{Key: "actor", Value: actor}, {Key: "action", Value: action}, {Key: "objectId", Value: objectID}})
+	found := false
+	err := f.DB.Dump(tb.Context(), "audit", func(raw bson.Raw) error {
+		var e store.AuditEntry
+		if err := bson.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		found = found || (e.Actor == actor && e.Action == action && e.ObjectID == objectID)
+		return nil
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return n > 0
+	return found
 }
 
 // WaitBackground waits until the work the portal does after answering

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"wijkhelpt"
 	"wijkhelpt/notify/twiliotest"
 	"wijkhelpt/portal"
@@ -94,21 +92,17 @@ func TestLoginCodeFlow(t *testing.T) {
 	code := lastCode(t, f, volunteerPhone)
 
 	// The code is stored hashed, in a document no cookie can find.
-	var docs []bson.M
-	cur, err := f.DB.Database().Collection("sessions").Find(t.Context(), bson.D{{Key: "data.purpose", Value: "sms-login"}})
+	doc, err := f.DB.FindSession(t.Context(), portal.LoginCodeID(volunteerPhone))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the code document: %v", err)
 	}
-	if err := cur.All(t.Context(), &docs); err != nil {
-		t.Fatal(err)
+	if doc.Data["purpose"] != "sms-login" {
+		t.Errorf("the code document's purpose is %q, want sms-login", doc.Data["purpose"])
 	}
-	if len(docs) != 1 {
-		t.Fatalf("%d code documents; want 1", len(docs))
+	if regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(doc.ID) {
+		t.Errorf("the code document's ID %q has the form of a session cookie's hash", doc.ID)
 	}
-	if id, _ := docs[0]["_id"].(string); regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(id) {
-		t.Errorf("the code document's ID %q has the form of a session cookie's hash", id)
-	}
-	if s := fmt.Sprint(docs[0]); strings.Contains(s, code) {
+	if s := fmt.Sprint(*doc); strings.Contains(s, code) {
 		t.Errorf("the code is stored readable: %s", s)
 	}
 

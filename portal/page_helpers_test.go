@@ -122,9 +122,9 @@ func (f *Fixture) AssetURL(tb testing.TB, name string) string {
 func WithNotifier(tb testing.TB, tw *twiliotest.Server, out **notify.Notifier) func(*portal.Deps) {
 	return func(d *portal.Deps) {
 		tb.Helper()
-		db, ok := d.Store.(*store.DB)
+		db, ok := d.Store.(store.Store)
 		if !ok {
-			tb.Fatalf("fixture store is %T, want *store.DB", d.Store)
+			tb.Fatalf("fixture store is %T, want a store.Store", d.Store)
 		}
 		n, err := notify.New(notify.Config{
 			AccountSID: tw.AccountSID,

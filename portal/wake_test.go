@@ -30,7 +30,7 @@ func idleNotifier(tb testing.TB, tw *twiliotest.Server, out **notify.Notifier) f
 			DeskPhone:    d.DeskPhone,
 			PollInterval: 10 * time.Minute,
 			TimeoutPoll:  10 * time.Minute,
-		}, d.Store.(*store.DB), nil)
+		}, d.Store.(store.Store), nil)
 		if err != nil {
 			tb.Fatalf("notify.New: %v", err)
 		}

@@ -11,11 +11,6 @@ import (
 	"wijkhelpt"
 )
 
-// DefaultFollowInterval is how often Follow asks the store for changes when
-// no interval is given: well within the promise that a write is searchable
-// within a second.
-const DefaultFollowInterval = 250 * time.Millisecond
-
 // The two feeds the index follows.
 const (
 	feedOffers = iota
@@ -202,58 +197,104 @@ func (ix *Index) Sync(ctx context.Context, src Source) error {
 }
 
 // adoptSwap switches to the index that the current file names when another
-// process (wijkhelpt reindex) has rebuilt and swapped it. The caller holds
-// ix.writeMu.
-func (ix *Index) adoptSwap() {
+// process (wijkhelpt reindex) has rebuilt and swapped it, and reports
+// whether it did. The caller holds ix.writeMu.
+func (ix *Index) adoptSwap() bool {
 	g := ix.gen.Load()
 	if g == nil {
-		return
+		return false
 	}
 	name, err := readCurrent(ix.dir)
 	if err != nil || name == g.name {
-		return
+		return false
 	}
 	ng, err := ix.openGeneration(name)
 	if err != nil {
 		ix.logger.Warn("search index adopt rebuilt", "dir", name, "error", err.Error())
-		return
+		return false
 	}
 	ix.gen.Store(ng)
 	ix.logger.Info("search index adopted rebuilt", "dir", name)
 	if err := ix.retire(g, true); err != nil {
 		ix.logger.Warn("search index close old", "error", err.Error())
 	}
+	return true
 }
 
-// Follow keeps the index in step with src until ctx ends, reading both
-// feeds every interval (DefaultFollowInterval when every <= 0). A failed
-// read is logged and tried again on the next tick; Follow returns nil when
-// ctx ends and ErrClosed when the index is closed.
-func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) error {
-	if every <= 0 {
-		every = DefaultFollowInterval
+// TakeFeed indexes what the store's revision feed brought (the index is a
+// sink of the service's wijkhelpt.Follower). Documents at or below the
+// place stored in the index, or older than what it indexed, are skipped,
+// so the follower's initial load from the beginning costs little on an
+// index that is up to date. A settled mark is stored in the index with
+// the batch, so a restart goes on from there. A rebuilt index that another
+// process swapped in first catches up from the feed by itself.
+func (ix *Index) TakeFeed(ctx context.Context, p wijkhelpt.FeedPage) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	if ix.closed.Load() {
+		return ErrClosed
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	failing := false
-	for {
-		err := ix.Sync(ctx, src)
-		switch {
-		case err == ErrClosed:
+	if ix.adoptSwap() && ix.feed != nil {
+		if err := ix.catchUp(ctx, ix.gen.Load(), ix.feed, pageSize, nil); err != nil {
 			return err
-		case ctx.Err() != nil:
-			return nil
-		case err != nil && !failing:
-			failing = true
-			ix.logger.Warn("search index follow failed", "error", err.Error())
-		case err == nil && failing:
-			failing = false
-			ix.logger.Info("search index follow recovered")
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
 		}
 	}
+	g := ix.gen.Load()
+	if g == nil {
+		return ErrClosed
+	}
+	b := g.idx.NewBatch()
+	pending := [numFeeds]map[string]int64{{}, {}}
+	add := func(f int, it item) error {
+		st := g.feeds[f]
+		if it.rev <= st.cur.From() || st.seen[it.id] >= it.rev || pending[f][it.id] >= it.rev {
+			return nil
+		}
+		if err := b.IndexAdvanced(ix.document(it)); err != nil {
+			return fmt.Errorf("search: index document: %w", err)
+		}
+		pending[f][it.id] = it.rev
+		return nil
+	}
+	for _, o := range p.Offers {
+		if err := add(feedOffers, item{id: o.ID, rev: o.Revision, offer: o}); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.Requests {
+		if err := add(feedRequests, item{id: r.ID, rev: r.Revision, request: r}); err != nil {
+			return err
+		}
+	}
+	var moved [numFeeds]int64
+	if p.Settled != nil {
+		for f, at := range [numFeeds]int64{p.Settled.Offers, p.Settled.Requests} {
+			if at > g.feeds[f].cur.From() {
+				moved[f] = at
+				b.SetInternal(cursorKeys[f], cursorValue(at))
+			}
+		}
+	}
+	if b.Size() == 0 && moved == [numFeeds]int64{} {
+		return nil
+	}
+	if err := g.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: index batch: %w", err)
+	}
+	for f := range numFeeds {
+		st := g.feeds[f]
+		for id, rev := range pending[f] {
+			st.seen[id] = rev
+		}
+		if moved[f] == 0 {
+			continue
+		}
+		st.cur = wijkhelpt.NewCursor(moved[f])
+		for id, rev := range st.seen {
+			if rev <= moved[f] {
+				delete(st.seen, id)
+			}
+		}
+	}
+	return nil
 }

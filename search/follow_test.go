@@ -10,6 +10,7 @@ import (
 	"wijkhelpt"
 	"wijkhelpt/search"
 	"wijkhelpt/store"
+	"wijkhelpt/store/mongo"
 	"wijkhelpt/store/storetest"
 )
 
@@ -34,13 +35,15 @@ func eventually(tb testing.TB, d time.Duration, cond func() string) {
 	}
 }
 
-// follow runs ix.Follow against db at the interval the service uses, until
-// the test ends.
-func follow(tb testing.TB, ix *search.Index, db *store.DB) {
+// follow runs a wijkhelpt.Follower of db into ix at the interval the
+// service uses, until the test ends. Like the service, it does not rely on
+// the store's publication: the follower reads the feed.
+func follow(tb testing.TB, ix *search.Index, db store.Store) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ix.Follow(ctx, db, 0) }()
+	fl := wijkhelpt.NewFollower(db, wijkhelpt.FollowerOptions{}, ix)
+	go func() { done <- fl.Run(ctx) }()
 	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, search.ErrClosed) {
@@ -173,15 +176,16 @@ func TestFollowFindsWritesWithinASecond(t *testing.T) {
 	assertMatchesStore(t, ix, db)
 }
 
-// TestFollowSeveralInstances is several service instances on one MongoDB:
-// each keeps an index of its own and each sees every write.
+// TestFollowSeveralInstances is several service instances on one MongoDB
+// (the FerretDB fixture, or WIJKHELPT_TEST_MONGODB_URI): each keeps an index
+// of its own and each sees every write, including the other's.
 func TestFollowSeveralInstances(t *testing.T) {
 	ctx := context.Background()
 	// Every instance, and the writer, has a client of its own, as separate
 	// processes do.
-	uri, name := storetest.Database(t)
-	open := func() *store.DB {
-		db, err := store.Open(ctx, uri, name)
+	uri, name, opts := storetest.MongoDatabase(t)
+	open := func() store.Store {
+		db, err := mongo.Open(ctx, uri, name, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,26 +232,18 @@ func TestFollowSeveralInstances(t *testing.T) {
 	}
 }
 
-func TestFollowStops(t *testing.T) {
+func TestTakeFeedAfterClose(t *testing.T) {
 	db := storetest.Open(t)
 	ix, err := search.OpenOrRebuild(context.Background(), t.TempDir(), db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ix.Follow(ctx, db, 10*time.Millisecond) }()
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Follow after its context ended = %v, want nil", err)
-	}
-
-	go func() { done <- ix.Follow(context.Background(), db, 10*time.Millisecond) }()
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; !errors.Is(err, search.ErrClosed) {
-		t.Errorf("Follow after Close = %v, want ErrClosed", err)
+	o := newOffer("Aaltje Kloosterboer", "Ik strijk.", "huishouden")
+	if err := ix.TakeFeed(context.Background(), wijkhelpt.FeedPage{Offers: []*wijkhelpt.Offer{o}}); !errors.Is(err, search.ErrClosed) {
+		t.Errorf("TakeFeed after Close = %v, want ErrClosed", err)
 	}
 	if _, err := ix.SearchOffers(context.Background(), search.OfferQuery{Text: "x"}); !errors.Is(err, search.ErrClosed) {
 		t.Errorf("SearchOffers after Close = %v, want ErrClosed", err)

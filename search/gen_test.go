@@ -140,7 +140,7 @@ func genRequests(n int, seed uint64) []*wijkhelpt.Request {
 }
 
 // fillStore puts offers and requests into db.
-func fillStore(tb testing.TB, db *store.DB, offers []*wijkhelpt.Offer, reqs []*wijkhelpt.Request) {
+func fillStore(tb testing.TB, db store.Store, offers []*wijkhelpt.Offer, reqs []*wijkhelpt.Request) {
 	tb.Helper()
 	ctx := context.Background()
 	if len(offers) > 0 {

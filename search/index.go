@@ -95,7 +95,11 @@ type Index struct {
 
 	gen     atomic.Pointer[generation]
 	writeMu sync.Mutex // one writer at a time: follower batches and swaps
-	closed  atomic.Bool
+	// feed is where a generation that another process built and swapped
+	// in catches up from (TakeFeed); set by OpenOrRebuild and Rebuild.
+	// Guarded by writeMu.
+	feed   Source
+	closed atomic.Bool
 }
 
 // generation is one Bleve index directory with the follower's state in it.
@@ -172,6 +176,7 @@ func OpenOrRebuild(ctx context.Context, dir string, src Source, progress func(do
 	if err != nil {
 		return nil, err
 	}
+	ix.feed = src
 	g, err := ix.openCurrent()
 	if err == nil {
 		ix.gen.Store(g)
@@ -230,6 +235,12 @@ func (ix *Index) Rebuild(ctx context.Context, src Source, progress func(done, to
 		return err
 	}
 	old := ix.gen.Swap(g)
+	ix.feed = src
+	// What the follower handed to the old index while this one was
+	// built: read it again from the feed.
+	if err := ix.catchUp(ctx, g, src, pageSize, nil); err != nil && ctx.Err() == nil {
+		ix.logger.Warn("search index catch up after rebuild", "error", err.Error())
+	}
 	ix.writeMu.Unlock()
 	if old != nil {
 		ix.retire(old, true)

@@ -30,7 +30,7 @@ const (
 
 // filledStore returns a store of the test's own with generated offers and
 // requests in it.
-func filledStore(tb testing.TB, offers, requests int) *store.DB {
+func filledStore(tb testing.TB, offers, requests int) store.Store {
 	tb.Helper()
 	db := storetest.Open(tb)
 	fillStore(tb, db, genOffers(offers, 1), genRequests(requests, 2))
@@ -76,7 +76,7 @@ func (p *progressLog) count() int {
 }
 
 // openOrRebuild opens the index under dir for the test, closing it at the end.
-func openOrRebuild(tb testing.TB, dir string, db *store.DB, progress func(int, int), opts ...search.Option) *search.Index {
+func openOrRebuild(tb testing.TB, dir string, db store.Store, progress func(int, int), opts ...search.Option) *search.Index {
 	tb.Helper()
 	ix, err := search.OpenOrRebuild(context.Background(), dir, db, progress, opts...)
 	if err != nil {
@@ -86,7 +86,7 @@ func openOrRebuild(tb testing.TB, dir string, db *store.DB, progress func(int, i
 	return ix
 }
 
-func syncIndex(tb testing.TB, ix *search.Index, db *store.DB) {
+func syncIndex(tb testing.TB, ix *search.Index, db store.Store) {
 	tb.Helper()
 	if err := ix.Sync(context.Background(), db); err != nil {
 		tb.Fatalf("Sync: %v", err)
@@ -94,7 +94,7 @@ func syncIndex(tb testing.TB, ix *search.Index, db *store.DB) {
 }
 
 // storeContents reads every offer and request from the store's feeds.
-func storeContents(tb testing.TB, db *store.DB) (offers []*wijkhelpt.Offer, requests []*wijkhelpt.Request) {
+func storeContents(tb testing.TB, db store.Store) (offers []*wijkhelpt.Offer, requests []*wijkhelpt.Request) {
 	tb.Helper()
 	ctx := context.Background()
 	for rev := int64(0); ; {
@@ -158,7 +158,7 @@ func searchOfferIDs(tb testing.TB, ix *search.Index, q search.OfferQuery) []stri
 // indexDiff compares the index with the store and returns what differs, or
 // "" when they agree: the same offers and requests, the same active offers,
 // the same offers per category, and every request found by its reference.
-func indexDiff(tb testing.TB, ix *search.Index, db *store.DB) string {
+func indexDiff(tb testing.TB, ix *search.Index, db store.Store) string {
 	tb.Helper()
 	offers, requests := storeContents(tb, db)
 	gotOffers, gotRequests, err := ix.DocIDs()
@@ -201,7 +201,7 @@ func indexDiff(tb testing.TB, ix *search.Index, db *store.DB) string {
 	return ""
 }
 
-func assertMatchesStore(tb testing.TB, ix *search.Index, db *store.DB) {
+func assertMatchesStore(tb testing.TB, ix *search.Index, db store.Store) {
 	tb.Helper()
 	if d := indexDiff(tb, ix, db); d != "" {
 		tb.Fatalf("index differs from the store: %s", d)
@@ -642,7 +642,8 @@ func TestRebuildWhileFollowing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	followed := make(chan error, 1)
-	go func() { followed <- ix.Follow(ctx, db, 20*time.Millisecond) }()
+	fl := wijkhelpt.NewFollower(db, wijkhelpt.FollowerOptions{Every: 20 * time.Millisecond}, ix)
+	go func() { followed <- fl.Run(ctx) }()
 
 	// Three writers at once, so that revisions also commit out of order.
 	writes := make(chan error, 3)

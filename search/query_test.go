@@ -27,7 +27,7 @@ func east(p wijkhelpt.Point, km float64) wijkhelpt.Point {
 // neighbourhood is a small, hand-made set of offers whose every search
 // result can be worked out by reading it.
 type neighbourhood struct {
-	db *store.DB
+	db store.Store
 	ix *search.Index
 	// by short name
 	id map[string]string

@@ -8,6 +8,9 @@
 //	wijkhelpt token create --role R [--name N]
 //	wijkhelpt classify              text lines on stdin -> JSON lines
 //	wijkhelpt suggest REQUEST-ID    ranked suggestions as JSON
+//	wijkhelpt backup FILE           consistent copy of the embedded store, also while serving
+//	wijkhelpt export [--out FILE]   every collection as JSON lines (any store)
+//	wijkhelpt import-all FILE       read an export into the store (any store)
 //
 // Settings come from environment variables, overridden by flags; see the README.
 package main
@@ -45,6 +48,9 @@ commands:
   classify                            one text per stdin line -> one JSON line
   suggest REQUEST-ID                  ranked suggestions for a request, as JSON
   health                              ask the running service on WIJKHELPT_ADDR whether it is ready
+  backup FILE                         consistent copy of the embedded store, also while serving
+  export [--out FILE]                 every collection as JSON lines (from either store)
+  import-all FILE                     read an export into the store (either store; - for stdin)
 
 Run "wijkhelpt <command> -h" for the flags (every one also has an environment variable).
 `
@@ -87,6 +93,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSuggest(ctx, rest, s, getenv)
 	case "health":
 		return cmdHealth(ctx, rest, s, getenv)
+	case "backup":
+		return cmdBackup(ctx, rest, s, getenv)
+	case "export":
+		return cmdExport(ctx, rest, s, getenv)
+	case "import-all":
+		return cmdImportAll(ctx, rest, s, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -14,10 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"wijkhelpt"
 	"wijkhelpt/matching"
 	"wijkhelpt/notify"
 	"wijkhelpt/portal"
 	"wijkhelpt/search"
+	"wijkhelpt/store"
 )
 
 // shutdownGrace is how long requests in flight may take to finish after
@@ -61,6 +63,23 @@ func serve(ctx context.Context, s *services, ln net.Listener, io stdio) error {
 		engineOpts = append(engineOpts, matching.WithCandidates(index))
 	}
 	engine := matching.NewEngine(matching.DefaultWeights(), engineOpts...)
+	// One reader of the revision feed for the engine and the index. The
+	// embedded store belongs to this process alone and publishes every
+	// commit, so its follower only looks now and then as a safety net;
+	// on MongoDB other instances write too, and are read every interval.
+	followOpts := wijkhelpt.FollowerOptions{Every: wijkhelpt.DefaultFollowInterval, Logger: log}
+	if s.embedded != nil {
+		followOpts.Every, followOpts.InOrder = 2*time.Second, true
+	}
+	follower := wijkhelpt.NewFollower(s.db, followOpts, engine, index)
+	// This process's own writes reach the engine before the write returns,
+	// so that a suggestion or a confirmation right after a change sees it,
+	// and wake the follower for the index.
+	unsubscribe := s.db.Subscribe(func(c store.Change) {
+		_ = engine.TakeFeed(context.Background(), wijkhelpt.FeedPage{Offers: c.Offers, Requests: c.Requests})
+		follower.Wake()
+	})
+	defer unsubscribe()
 	notifier, err := notify.New(notify.Config{
 		AccountSID:          cfg.TwilioAccountSID,
 		AuthToken:           cfg.TwilioAuthToken,
@@ -94,8 +113,8 @@ func serve(ctx context.Context, s *services, ln net.Listener, io stdio) error {
 		AnswerTimeout: cfg.AnswerTimeout,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Ready: func(ctx context.Context) error {
-			if !engine.Ready() {
-				return errors.New("matching engine still loading")
+			if !follower.Ready() {
+				return errors.New("matching engine and search index still loading")
 			}
 			return s.db.Ping(ctx)
 		},
@@ -117,8 +136,10 @@ func serve(ctx context.Context, s *services, ln net.Listener, io stdio) error {
 			}
 		}()
 	}
-	worker("matching", func(ctx context.Context) error { return engine.Follow(ctx, s.db, 200*time.Millisecond) })
-	worker("search", func(ctx context.Context) error { return index.Follow(ctx, s.db, 250*time.Millisecond) })
+	worker("feed", follower.Run)
+	worker("cleanup", func(ctx context.Context) error {
+		return store.RunCleanup(ctx, s.db, store.DefaultCleanupInterval, time.Now, log)
+	})
 	worker("notify", notifier.Run)
 
 	served := make(chan error, 1)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -248,5 +249,72 @@ func TestSuggestionsSurviveLosingTheIndex(t *testing.T) {
 	}
 	if some == 0 {
 		t.Fatal("no request had any suggestion: nothing was compared")
+	}
+}
+
+// sendJSON sends body as JSON with a bearer token and decodes the answer.
+func sendJSON(tb testing.TB, method, url, token string, body any) (int, map[string]any) {
+	tb.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestOwnWritesReachMatchingAtOnce registers a volunteer through the API
+// and confirms them for a request in the very next call: the store
+// publishes its commit to this process's matching engine before the first
+// answer leaves, so the second call knows the volunteer (it answered 404
+// "De vrijwilliger is niet gevonden" when the engine only polled).
+func TestOwnWritesReachMatchingAtOnce(t *testing.T) {
+	env := testEnv(t)
+	token, _, err := runCmd(t, env, "", "token", "create", "--role", "mediator", "--name", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	srv := startServer(t, env)
+	for i := range 5 {
+		status, r := postJSON(t, srv.url+"/api/v1/requests", map[string]any{
+			"text":        "Wie kan dinsdag boodschappen voor mij doen?",
+			"categories":  []string{"boodschappen"},
+			"slots":       []string{"di-ochtend", "di-middag"},
+			"postcode":    "3961 AB",
+			"houseNumber": fmt.Sprint(10 + i),
+			"contact":     map[string]any{"name": "Truus Smit", "phone": fmt.Sprintf("06-1234567%d", i)},
+			"consent":     "web",
+		})
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/v1/requests: %d %v", status, r)
+		}
+		status, o := sendJSON(t, http.MethodPost, srv.url+"/api/v1/offers", token, map[string]any{
+			"name":          fmt.Sprintf("Piet Bakker %d", i),
+			"phone":         fmt.Sprintf("06-8765432%d", i),
+			"postcode":      "3961 AC",
+			"houseNumber":   "3",
+			"categories":    []string{"boodschappen"},
+			"slots":         []string{"di-ochtend"},
+			"maxDistanceKm": 5,
+			"capacity":      1,
+		})
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/v1/offers: %d %v", status, o)
+		}
+		status, m := sendJSON(t, http.MethodPost, srv.url+"/api/v1/matches", token, map[string]any{
+			"requestId": r["id"], "offerId": o["id"],
+		})
+		if status != http.StatusCreated && status != http.StatusOK {
+			t.Fatalf("round %d: confirming a volunteer registered just before: %d %v, want it accepted", i, status, m)
+		}
 	}
 }

@@ -59,35 +59,10 @@ func cmdClassify(ctx context.Context, args []string, io stdio, getenv func(strin
 
 // loadEngine feeds every offer and request in the store to a fresh engine,
 // for one-shot commands.
-func loadEngine(ctx context.Context, db *store.DB) (*matching.Engine, error) {
+func loadEngine(ctx context.Context, db store.Store) (*matching.Engine, error) {
 	e := matching.NewEngine(matching.DefaultWeights())
-	var rev int64
-	for {
-		page, err := db.OffersChangedSince(ctx, rev, 5000)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page {
-			e.Upsert(o)
-			rev = max(rev, o.Revision)
-		}
-		if len(page) < 5000 {
-			break
-		}
-	}
-	rev = 0
-	for {
-		page, err := db.RequestsChangedSince(ctx, rev, 5000)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page {
-			e.ApplyRequest(r)
-			rev = max(rev, r.Revision)
-		}
-		if len(page) < 5000 {
-			break
-		}
+	if err := e.Load(ctx, db); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,15 +15,18 @@ import (
 	"wijkhelpt/geo"
 	"wijkhelpt/search"
 	"wijkhelpt/store"
+	"wijkhelpt/store/mongo"
+	"wijkhelpt/store/sqlite"
 )
 
 // services are the parts every command needs: the store (embedded unless
 // MONGODB_URI is set), the locator, the classifier and the intake desk.
 type services struct {
-	cfg        *config
-	log        *slog.Logger
-	db         *store.DB
-	embedded   *store.Embedded
+	cfg *config
+	log *slog.Logger
+	db  store.Store
+	// embedded is the same store as db when it is the embedded SQLite one.
+	embedded   *sqlite.DB
 	locator    *geo.Locator
 	classifier *search.Classifier
 	desk       *wijkhelpt.Desk
@@ -36,24 +40,24 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 func openServices(ctx context.Context, cfg *config, log *slog.Logger) (*services, error) {
 	s := &services{cfg: cfg, log: log}
-	var db *store.DB
-	var err error
 	if cfg.MongoURI == "" {
-		e, startErr := store.StartEmbedded(ctx, filepath.Join(cfg.DataDir, "db"), nil)
-		if startErr != nil {
-			return nil, startErr
+		if err := refuseLegacyData(cfg.DataDir, cfg.DBName); err != nil {
+			return nil, err
 		}
-		s.embedded = e
-		log.Info("embedded store started", "data_dir", cfg.DataDir)
-		db, err = e.Open(ctx, cfg.DBName)
+		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "sqlite"))
+		if err != nil {
+			return nil, err
+		}
+		s.db, s.embedded = db, db
+		log.Info("embedded store opened", "data_dir", cfg.DataDir)
 	} else {
-		db, err = store.Open(ctx, cfg.MongoURI, cfg.DBName)
+		db, err := mongo.Open(ctx, cfg.MongoURI, cfg.DBName)
+		if err != nil {
+			return nil, err
+		}
+		s.db = db
 	}
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	s.db = db
+	db := s.db
 	table, err := geo.LoadPC4()
 	if err != nil {
 		s.close()
@@ -86,9 +90,6 @@ func (s *services) close() {
 		_ = s.db.Close(ctx)
 		cancel()
 	}
-	if s.embedded != nil {
-		s.embedded.Close()
-	}
 }
 
 // setup reads the configuration and opens the services for a command.
@@ -103,4 +104,25 @@ func setup(ctx context.Context, name string, args []string, io stdio, getenv fun
 		return nil, nil, err
 	}
 	return s, rest, nil
+}
+
+// legacyVersion is the last version of WijkHelpt whose embedded store was
+// FerretDB; its data directory holds db/<name>.sqlite.
+const legacyVersion = "fabcffa (december 2026)"
+
+// refuseLegacyData stops start-up on a data directory that the FerretDB
+// store of an older version wrote and that holds no SQLite store yet:
+// starting anyway would look like a desk that lost everything.
+func refuseLegacyData(dataDir, dbName string) error {
+	old := filepath.Join(dataDir, "db", dbName+".sqlite")
+	if _, err := os.Stat(old); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "sqlite", sqlite.FileName)); err == nil {
+		return nil // moved already; the old files are kept as they were
+	}
+	return fmt.Errorf("this data directory (%s) was made by an older version of WijkHelpt, whose embedded store was FerretDB; "+
+		"this version keeps its data in SQLite. Move the data once: `go run ./cmd/wijkhelpt-ferretexport --data-dir %s > desk.jsonl` "+
+		"(reads the old store; needs the source of this version), then `wijkhelpt import-all desk.jsonl`. "+
+		"See \"Moving from an older version\" in the README. The old files are not changed", dataDir, dataDir)
 }
