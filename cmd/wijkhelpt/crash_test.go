@@ -209,3 +209,6 @@ func intake(client *http.Client, base, token, key string) (string, bool) {
 	}
 	return out.ID, true
 }
+
+// httpClient is a client for tests, with a time-out.
+func httpClient() *http.Client { return &http.Client{Timeout: 10 * time.Second} }

@@ -138,11 +138,21 @@ func (t *tx) insertRequest(d *wijkhelpt.Request, raw []byte) (insertOutcome, []b
 				return keyStored, doc, nil
 			}
 		}
-		if cols == "requests.id" {
+		// SQLite names the first unique index that clashed, which for a
+		// repeat of a stored request need not be the ID's.
+		if _, found, err := t.doc(`SELECT doc FROM requests WHERE id = ?`, d.ID); err != nil {
+			return 0, nil, err
+		} else if found {
 			t.undoRevision(rev)
 			return idStored, nil, nil
 		}
-		// The reference (or whatever else clashed): draw another.
+		if cols == "requests.token_hash" {
+			// Another request has this status link: the same request
+			// under another ID. Never with links drawn at random.
+			t.undoRevision(rev)
+			return 0, nil, store.RequestExists()
+		}
+		// The reference: draw another.
 		d.Ref = wijkhelpt.NewRef()
 		if raw, err = bson.Marshal(d); err != nil {
 			return 0, nil, err

@@ -38,7 +38,7 @@ func (db *DB) FindRequestByToken(ctx context.Context, tokenHash string) (*wijkhe
 		return nil, fmt.Errorf("store: find request by token: %w", wijkhelpt.NotFound(store.RequestNoun()))
 	}
 	r, err := findOne[wijkhelpt.Request](ctx, db, store.RequestNoun(),
-		`SELECT doc FROM requests WHERE token_hash = ? LIMIT 1`, tokenHash)
+		`SELECT doc FROM requests WHERE token_hash = ? AND token_hash <> '' LIMIT 1`, tokenHash)
 	if err != nil {
 		return nil, fmt.Errorf("store: find request by token: %w", err)
 	}

@@ -33,7 +33,9 @@ CREATE TABLE requests (
 	created_at        INTEGER NOT NULL,
 	doc               BLOB NOT NULL
 ) STRICT;
-CREATE INDEX requests_token ON requests (token_hash);
+-- Unique: a status link opens one request. Requests made without a link
+-- (imports) have none.
+CREATE UNIQUE INDEX requests_token ON requests (token_hash) WHERE token_hash <> '';
 CREATE INDEX requests_revision ON requests (revision);
 CREATE INDEX requests_status ON requests (status, id);
 CREATE INDEX requests_phone ON requests (phone, id);
