@@ -33,6 +33,9 @@ type config struct {
 	TwilioFrom         string
 	TwilioMessagingSID string
 	TwilioAPIURL       string
+
+	// command is the sub-command the configuration was read for.
+	command string
 }
 
 // envVar documents one setting: the README's table is checked against this list.
@@ -65,7 +68,7 @@ func (c *config) vars() []envVar {
 // loadConfig reads the environment, then the flags in args, and checks the
 // result. It returns the remaining arguments.
 func loadConfig(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*config, []string, error) {
-	c := &config{}
+	c := &config{command: name}
 	var timeout string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)

@@ -283,4 +283,22 @@ func TestRefusesOldDataDirectory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(env("WIJKHELPT_DATA_DIR"), "sqlite")); err == nil {
 		t.Error("the refused start made a new store next to the old one")
 	}
+	// import-all may run there (that is the way out), and afterwards the
+	// service starts on what it moved in.
+	src := testEnv(t)
+	if _, _, err := runCmd(t, src, "", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	export, _, err := runCmd(t, src, "", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCmd(t, env, "", "import-all", writeFile(t, "desk.jsonl", export)); err != nil {
+		t.Fatalf("import-all on the old data directory: %v\n%s", err, stderr)
+	}
+	withServices(t, env, func(s *services) {
+		if n, err := s.db.CountOffers(context.Background()); err != nil || n == 0 {
+			t.Errorf("after the move: %d offers, %v", n, err)
+		}
+	})
 }

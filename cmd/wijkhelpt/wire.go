@@ -41,7 +41,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func openServices(ctx context.Context, cfg *config, log *slog.Logger) (*services, error) {
 	s := &services{cfg: cfg, log: log}
 	if cfg.MongoURI == "" {
-		if err := refuseLegacyData(cfg.DataDir, cfg.DBName); err != nil {
+		if err := refuseLegacyData(cfg); err != nil {
 			return nil, err
 		}
 		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "sqlite"))
@@ -108,21 +108,25 @@ func setup(ctx context.Context, name string, args []string, io stdio, getenv fun
 
 // legacyVersion is the last version of WijkHelpt whose embedded store was
 // FerretDB; its data directory holds db/<name>.sqlite.
-const legacyVersion = "fabcffa (december 2026)"
+const legacyVersion = "commit fabcffa, December 2026"
 
 // refuseLegacyData stops start-up on a data directory that the FerretDB
 // store of an older version wrote and that holds no SQLite store yet:
-// starting anyway would look like a desk that lost everything.
-func refuseLegacyData(dataDir, dbName string) error {
-	old := filepath.Join(dataDir, "db", dbName+".sqlite")
+// starting anyway would look like a desk that lost everything. Only
+// import-all may go on, to move the data in.
+func refuseLegacyData(cfg *config) error {
+	old := filepath.Join(cfg.DataDir, "db", cfg.DBName+".sqlite")
+	if cfg.command == "import-all" {
+		return nil
+	}
 	if _, err := os.Stat(old); err != nil {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "sqlite", sqlite.FileName)); err == nil {
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "sqlite", sqlite.FileName)); err == nil {
 		return nil // moved already; the old files are kept as they were
 	}
-	return fmt.Errorf("this data directory (%s) was made by an older version of WijkHelpt, whose embedded store was FerretDB; "+
-		"this version keeps its data in SQLite. Move the data once: `go run ./cmd/wijkhelpt-ferretexport --data-dir %s > desk.jsonl` "+
-		"(reads the old store; needs the source of this version), then `wijkhelpt import-all desk.jsonl`. "+
-		"See \"Moving from an older version\" in the README. The old files are not changed", dataDir, dataDir)
+	return fmt.Errorf("this data directory (%s) was made by an older version of WijkHelpt (up to %s), whose embedded store was FerretDB; "+
+		"this version keeps its data in SQLite. Move the data once, with the source of this version: "+
+		"`go run ./cmd/wijkhelpt-ferretexport --data-dir %s > desk.jsonl`, then `wijkhelpt import-all desk.jsonl`. "+
+		"The old files are not changed (see \"Moving from an older version\" in the README)", cfg.DataDir, legacyVersion, cfg.DataDir)
 }
