@@ -2,89 +2,13 @@ package matching
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"wijkhelpt"
+	"wijkhelpt/store/storetest"
 )
-
-// feed is a revision feed in the shape of the store's, holding whole
-// documents: one revision counter for every write,
-// each document kept at its latest revision, read in revision order with a
-// limit the feed may lower. A write can take its revision and commit later,
-// as concurrent writers do in the store.
-type feed struct {
-	mu       sync.Mutex
-	rev      int64
-	offers   map[string]wijkhelpt.Offer
-	requests map[string]wijkhelpt.Request
-	maxLimit int   // 0: no lower limit than asked
-	fail     error // returned by the next read, then cleared
-}
-
-func newFeed() *feed {
-	return &feed{offers: map[string]wijkhelpt.Offer{}, requests: map[string]wijkhelpt.Request{}}
-}
-
-// take reserves the next revision, as a writer does before it commits.
-func (f *feed) take() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.rev++
-	return f.rev
-}
-
-// putOffer commits o at revision rev (0: the next one).
-func (f *feed) putOffer(o wijkhelpt.Offer, rev int64) {
-	if rev == 0 {
-		rev = f.take()
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o.Revision = rev
-	f.offers[o.ID] = o
-}
-
-func (f *feed) putRequest(r wijkhelpt.Request, rev int64) {
-	if rev == 0 {
-		rev = f.take()
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r.Revision = rev
-	f.requests[r.ID] = r
-}
-
-func changedSince[T any](f *feed, docs map[string]T, revOf func(*T) int64, rev int64, limit int) ([]*T, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.fail; err != nil {
-		f.fail = nil
-		return nil, err
-	}
-	if f.maxLimit > 0 {
-		limit = min(limit, f.maxLimit)
-	}
-	var out []*T
-	for _, d := range docs {
-		if revOf(&d) > rev {
-			out = append(out, &d)
-		}
-	}
-	slices.SortFunc(out, func(a, b *T) int { return int(revOf(a) - revOf(b)) })
-	return out[:min(limit, len(out))], nil
-}
-
-func (f *feed) OffersChangedSince(_ context.Context, rev int64, limit int) ([]*wijkhelpt.Offer, error) {
-	return changedSince(f, f.offers, func(o *wijkhelpt.Offer) int64 { return o.Revision }, rev, limit)
-}
-
-func (f *feed) RequestsChangedSince(_ context.Context, rev int64, limit int) ([]*wijkhelpt.Request, error) {
-	return changedSince(f, f.requests, func(r *wijkhelpt.Request) int64 { return r.Revision }, rev, limit)
-}
 
 // suggested lists the offer IDs suggested for r.
 func suggested(e *Engine, r *wijkhelpt.Request) []string {
@@ -110,22 +34,31 @@ func waitFor(tb testing.TB, what string, cond func() bool) time.Duration {
 	return time.Since(start)
 }
 
+// TestFollowPicksUpWrites follows a real store (SQLite), with a follower
+// that reads the feed every 10 ms and nothing else: no publication.
 func TestFollowPicksUpWrites(t *testing.T) {
-	f := newFeed()
-	for i := range 40 {
-		f.putOffer(*newOffer(t, "far"+string(rune('a'+i)), north(wijk, 30)), 0)
+	ctx := context.Background()
+	db := storetest.Open(t)
+	put := func(o *wijkhelpt.Offer) {
+		t.Helper()
+		if _, _, err := db.CreateOffer(ctx, o); err != nil {
+			t.Fatal(err)
+		}
 	}
-	f.putOffer(*newOffer(t, "anna", north(wijk, 1)), 0)
-	f.putOffer(*newOffer(t, "bert", north(wijk, 2), func(o *wijkhelpt.Offer) { o.Capacity = 1 }), 0)
+	for i := range 40 {
+		put(newOffer(t, "far"+string(rune('a'+i)), north(wijk, 30)))
+	}
+	put(newOffer(t, "anna", north(wijk, 1)))
+	put(newOffer(t, "bert", north(wijk, 2), func(o *wijkhelpt.Offer) { o.Capacity = 1 }))
 	e := NewEngine(DefaultWeights())
-	fl := wijkhelpt.NewFollower(f, wijkhelpt.FollowerOptions{Every: 10 * time.Millisecond, PageSize: 7}, e)
-	ctx, cancel := context.WithCancel(context.Background())
+	fl := wijkhelpt.NewFollower(db, wijkhelpt.FollowerOptions{Every: 10 * time.Millisecond, PageSize: 7, InOrder: true}, e)
+	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- fl.Run(ctx) }()
+	go func() { done <- fl.Run(runCtx) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("Follow returned %v, want nil after cancel", err)
+			t.Errorf("Run returned %v, want nil after cancel", err)
 		}
 	}()
 	waitFor(t, "initial load", e.Ready)
@@ -136,55 +69,35 @@ func TestFollowPicksUpWrites(t *testing.T) {
 	if got, want := suggested(e, r), []string{"anna", "bert"}; !slices.Equal(got, want) {
 		t.Fatalf("suggested %v, want %v", got, want)
 	}
+	setActive := func(active bool) {
+		t.Helper()
+		if _, err := db.UpdateOffer(ctx, "anna", func(o *wijkhelpt.Offer) error { o.Active = active; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Anna pauses.
-	anna := f.offers["anna"]
-	anna.Active = false
-	f.putOffer(anna, 0)
+	setActive(false)
 	took := waitFor(t, "Anna's pause to show", func() bool { return slices.Equal(suggested(e, r), []string{"bert"}) })
 	t.Logf("a paused offer left the suggestions after %v", took)
 
 	// Bert takes a task elsewhere and is full.
-	f.putRequest(*newRequest(t, "r2", east(wijk, 1), func(r *wijkhelpt.Request) {
+	task := newRequest(t, "r2", east(wijk, 1), func(r *wijkhelpt.Request) {
 		r.Location.HouseNumber = "2"
 		r.Matches = []wijkhelpt.Match{matchOf("bert", wijkhelpt.MatchAccepted)}
-	}), 0)
+	})
+	if _, _, err := db.CreateRequest(ctx, task); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "Bert's task to show", func() bool { return e.Suggest(r, 10, today).Excluded.Capacity == 1 })
 
 	// Anna is back, Bert's task is done.
-	anna.Active = true
-	f.putOffer(anna, 0)
-	f.putRequest(*newRequest(t, "r2", east(wijk, 1), func(r *wijkhelpt.Request) {
-		r.Location.HouseNumber = "2"
-		r.Matches = []wijkhelpt.Match{matchOf("bert", wijkhelpt.MatchCompleted)}
-	}), 0)
-	waitFor(t, "both back", func() bool { return slices.Equal(suggested(e, r), []string{"anna", "bert"}) })
-
-	// A read error is survived.
-	f.mu.Lock()
-	f.fail = errors.New("store down")
-	f.mu.Unlock()
-	f.putOffer(*newOffer(t, "cor", north(wijk, 3)), 0)
-	waitFor(t, "a new offer after a read error", func() bool { return slices.Contains(suggested(e, r), "cor") })
-}
-
-func TestLoadPagesThroughALimitingSource(t *testing.T) {
-	f := newFeed()
-	f.maxLimit = 7
-	for i := range 100 {
-		f.putOffer(*newOffer(t, "o"+string(rune('A'+i/26))+string(rune('a'+i%26)), north(wijk, 1)), 0)
-	}
-	for i := range 30 {
-		f.putRequest(*newRequest(t, "r"+string(rune('a'+i)), wijk), 0)
-	}
-	e := NewEngine(DefaultWeights())
-	if e.Ready() {
-		t.Fatal("ready before loading")
-	}
-	if err := e.Load(context.Background(), f); err != nil {
+	setActive(true)
+	if _, err := db.UpdateRequest(ctx, "r2", func(r *wijkhelpt.Request) error {
+		r.Matches[0].Status = wijkhelpt.MatchCompleted
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if !e.Ready() || e.Len() != 100 || len(e.requests) != 30 {
-		t.Fatalf("after Load: ready %v, %d offers, %d requests; want true, 100, 30", e.Ready(), e.Len(), len(e.requests))
-	}
+	waitFor(t, "both back", func() bool { return slices.Equal(suggested(e, r), []string{"anna", "bert"}) })
 }

@@ -168,16 +168,9 @@ func findOffersQuery(f wijkhelpt.OfferFilter) (string, []any) {
 func (db *DB) UpdateOffer(ctx context.Context, id string, fn func(*wijkhelpt.Offer) error) (*wijkhelpt.Offer, error) {
 	var stored []byte
 	err := db.write(ctx, "update offer "+id, func(t *tx) (store.Change, error) {
-		b, found, err := t.doc(`SELECT doc FROM offers WHERE id = ?`, id)
+		next, err := load[wijkhelpt.Offer](t, "offers", id, "update offer "+id, store.OfferNoun())
 		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update offer %s: %w", id, err)
-		}
-		if !found {
-			return store.Change{}, fmt.Errorf("store: update offer %s: %w", id, wijkhelpt.NotFound(store.OfferNoun()))
-		}
-		next, err := decode[wijkhelpt.Offer](b)
-		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update offer %s: %w", id, err)
+			return store.Change{}, err
 		}
 		oldUpdated, oldPhone := next.UpdatedAt, next.Phone
 		if err := fn(next); err != nil {

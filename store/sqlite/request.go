@@ -203,16 +203,9 @@ func (t *tx) linkOffers(requestID string, before, after []string) error {
 func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*wijkhelpt.Request) error) (*wijkhelpt.Request, error) {
 	var stored []byte
 	err := db.write(ctx, "update request "+id, func(t *tx) (store.Change, error) {
-		b, found, err := t.doc(`SELECT doc FROM requests WHERE id = ?`, id)
+		next, err := load[wijkhelpt.Request](t, "requests", id, "update request "+id, store.RequestNoun())
 		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update request %s: %w", id, err)
-		}
-		if !found {
-			return store.Change{}, fmt.Errorf("store: update request %s: %w", id, wijkhelpt.NotFound(store.RequestNoun()))
-		}
-		next, err := decode[wijkhelpt.Request](b)
-		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update request %s: %w", id, err)
+			return store.Change{}, err
 		}
 		oldUpdated, before := next.UpdatedAt, offerIDsOf(next)
 		if err := fn(next); err != nil {

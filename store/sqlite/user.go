@@ -98,16 +98,9 @@ func (db *DB) FindUsers(ctx context.Context) ([]*wijkhelpt.User, error) {
 func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*wijkhelpt.User) error) (*wijkhelpt.User, error) {
 	var stored []byte
 	err := db.write(ctx, "update user "+id, func(t *tx) (store.Change, error) {
-		b, found, err := t.doc(`SELECT doc FROM users WHERE id = ?`, id)
+		next, err := load[wijkhelpt.User](t, "users", id, "update user "+id, store.UserNoun())
 		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update user %s: %w", id, err)
-		}
-		if !found {
-			return store.Change{}, fmt.Errorf("store: update user %s: %w", id, wijkhelpt.NotFound(store.UserNoun()))
-		}
-		next, err := decode[wijkhelpt.User](b)
-		if err != nil {
-			return store.Change{}, fmt.Errorf("store: update user %s: %w", id, err)
+			return store.Change{}, err
 		}
 		oldUpdated := next.UpdatedAt
 		if err := fn(next); err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"wijkhelpt"
 	"wijkhelpt/store"
 )
 
@@ -315,3 +316,21 @@ func (t *tx) undoRevision(rev int64) {
 
 // raiseRevision keeps the counter at or above rev.
 func (t *tx) raiseRevision(rev int64) { t.db.rev = max(t.db.rev, rev) }
+
+// load reads the document with the given ID from table inside a write, for
+// a change: not found is the domain's error for noun, other failures are
+// wrapped as "store: <what>: ...".
+func load[T any](t *tx, table, id, what string, noun wijkhelpt.Text) (*T, error) {
+	b, found, err := t.doc(`SELECT doc FROM `+table+` WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("store: %s: %w", what, wijkhelpt.NotFound(noun))
+	}
+	v, err := decode[T](b)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return v, nil
+}
